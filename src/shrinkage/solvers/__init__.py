@@ -1,0 +1,1 @@
+"""Proximal solvers for penalized GLMs (numpy + numba only; never imports PyMC)."""
