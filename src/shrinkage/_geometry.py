@@ -99,12 +99,12 @@ def plot_lasso_geometry(
         ax.contour(B1, B2, L, levels=[level], colors="C3", linewidths=1.5)
         ax.fill(*shapes[ball], color="C0", alpha=0.3)
         ax.plot(*ols, "k+", ms=10)
-        ax.annotate("least squares", ols, xytext=(5, 5), textcoords="offset points")
+        ax.annotate("least squares", ols, xytext=(-20, 10), textcoords="offset points")
         ax.plot(*b, "o", color="C3")
         zero = [feature_names[j] for j in range(2) if abs(b[j]) < 1e-10]
         what = f"beta[{zero[0]}] = 0 exactly" if zero else "no coefficient is zero"
-        ax.annotate(f"({b[0]:.2f}, {b[1]:.2f}): {what}", b, xytext=(8, -18),
-                    textcoords="offset points", fontsize=9, color="C3")  # fmt: skip
+        ax.text(0.03, 0.03, f"constrained minimum ({b[0]:.2f}, {b[1]:.2f}):\n{what}",
+                transform=ax.transAxes, fontsize=9, color="C3")  # fmt: skip
         ax.axhline(0, color="k", lw=0.5)
         ax.axvline(0, color="k", lw=0.5)
         ax.set_aspect("equal")

@@ -17,6 +17,12 @@ from shrinkage import report as _report
 from shrinkage._report_core import interval
 
 SIGNAL_COLOR, NULL_COLOR = "C0", "0.6"
+#: path colours for labelled features (the default cycle without its grey C7)
+PATH_COLORS = ["C0", "C1", "C2", "C3", "C4", "C5", "C6", "C8", "C9", "k"]
+
+
+def _path_color(j: int, top: list[int]) -> str:
+    return PATH_COLORS[top.index(j) % len(PATH_COLORS)] if j in top else NULL_COLOR
 
 
 def plot_forest(
@@ -84,12 +90,18 @@ def plot_zero_mass(idata: xr.DataTree, eps=None, *, sort: bool = True) -> Figure
         error_kw={"lw": 0.8},
     )
     ax.set_yticks(y, zm.index, fontsize=7)
+    for label, keep in zip(ax.get_yticklabels(), kept, strict=True):
+        if keep:  # retained bars can be too short to see: colour their names too
+            label.set_color(SIGNAL_COLOR)
+            label.set_fontweight("bold")
     ax.invert_yaxis()
     ax.axvline(0.5, color="k", ls="--", lw=0.8)
     ax.set_xlim(0, 1.02)
     eps_text = f"{zm['eps'].iloc[0]:g}" if zm["eps"].nunique() == 1 else "eps_j"
     ax.set_xlabel(f"P(|beta_j| < {eps_text}) (standardized); bars: ±2 MCSE")
-    ax.set_title(f"Posterior mass near zero; retained (blue): {kept.sum()} of {len(zm)}")
+    ax.set_title(
+        f"Posterior mass near zero; retained (blue, mass <= 0.5): {kept.sum()} of {len(zm)}"
+    )
     fig.tight_layout()
     return fig
 
@@ -180,9 +192,9 @@ def plot_coefficient_paths(
     fig, axes = plt.subplots(1, ncols, figsize=(6 * ncols, 4.2), squeeze=False)
     x = np.log10(alphas)
     ax = axes[0, 0]
-    top = np.argsort(-np.abs(coefs[np.argmin(alphas)]))[:label_top]
+    top = [int(j) for j in np.argsort(-np.abs(coefs[np.argmin(alphas)]))[:label_top]]
     for j in range(len(names)):
-        ax.plot(x, coefs[:, j], color=f"C{j % 10}" if j in top else NULL_COLOR, lw=1)
+        ax.plot(x, coefs[:, j], color=_path_color(j, top), lw=1)
     for j in top:
         ax.annotate(names[j], (x.min(), coefs[np.argmin(alphas), j]), fontsize=7, xytext=(2, 0),
                     textcoords="offset points")  # fmt: skip
@@ -211,7 +223,7 @@ def _bayes_path(ax, fits, names, top, prob, kind, scale_label) -> None:
         hi.append(ci[:, 1])
     med, lo, hi = map(np.array, (med, lo, hi))
     for j in range(len(names)):
-        color = f"C{j % 10}" if j in top else NULL_COLOR
+        color = _path_color(j, top)
         ax.plot(scales, med[:, j], color=color, lw=1, marker="o", ms=2)
         if j in top:
             ax.fill_between(scales, lo[:, j], hi[:, j], color=color, alpha=0.15)
