@@ -46,7 +46,7 @@ def fit(
     prior: str,
     *,
     chains: int = 2,
-    draws: int = 1000,
+    draws: int = 600,
     tune: int = 1000,
     seed: int = 1,
     laplace_scale: float = 0.1,
