@@ -2,6 +2,7 @@ import math
 
 import numpy as np
 import pymc as pm
+import pytensor
 import pytest
 from scipy import integrate, stats
 from scipy.special import erfcx
@@ -9,6 +10,14 @@ from scipy.special import erfcx
 from shrinkage import priors as P
 from shrinkage.families import Gaussian as GaussianFamily
 from shrinkage.model import build_model
+
+
+@pytest.fixture(autouse=True)
+def _fast_compile():
+    """Structure and log-density checks do not need the numba backend's slow compile."""
+    with pytensor.config.change_flags(mode="FAST_COMPILE"):
+        yield
+
 
 N, PF = 25, 4
 GROUPS = [0, 0, 1, 1]
