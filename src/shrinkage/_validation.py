@@ -50,7 +50,8 @@ def check_finite(arr: np.ndarray, name: str) -> None:
         first = tuple(int(i) for i in np.argwhere(bad)[0])
         kind = "NaN" if np.isnan(arr[first]) else "inf"
         raise ValueError(
-            f"{name} contains {int(bad.sum())} non-finite value(s) (first: {kind} at index {first})"
+            f"{name} contains {int(bad.sum())} non-finite value(s) "
+            f"(first: {kind} at index {first})"
         )
 
 

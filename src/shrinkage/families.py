@@ -1,0 +1,252 @@
+"""Likelihood families: the noise model and link between ``mu = a + X beta`` and ``y``.
+
+Families are given as strings (``"gaussian"``, ``"student_t"``, ``"laplace"``, ``"bernoulli"``,
+``"poisson"``, ``"multi_gaussian"``) or as objects (to set options, e.g. a fixed ``sigma``).
+Gaussian-type families (Gaussian, Student-t, Laplace, multi-output Gaussian) see the
+standardized response when ``standardize=True``; their noise scale is then in units of sd(y).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from shrinkage._validation import check_binary, check_count, check_positive
+
+__all__ = [
+    "Bernoulli",
+    "Family",
+    "Gaussian",
+    "Laplace",
+    "MultiGaussian",
+    "Poisson",
+    "StudentT",
+    "get_family",
+]
+
+_SIGMA_PRIORS = ("halfnormal", "jeffreys")
+
+
+class Family:
+    """Base class of likelihood families."""
+
+    name: ClassVar[str] = ""
+    #: the response is centred/scaled with ``standardize=True``
+    standardize_y: ClassVar[bool] = False
+    #: the family has a noise scale ``sigma``
+    has_sigma: ClassVar[bool] = False
+    #: the response is a matrix (n, k)
+    multi_output: ClassVar[bool] = False
+
+    def validate_y(self, y: np.ndarray) -> None:
+        """Raise ``ValueError`` if ``y`` cannot come from this family."""
+        if y.ndim != 1:
+            raise ValueError(
+                f"family {self.name!r} needs a 1-D response; got shape {y.shape} "
+                "(use family='multi_gaussian' for several outputs)"
+            )
+
+    def pseudo_sigma(self, y: np.ndarray) -> float:
+        """A noise scale for priors scaled by sigma when the family has none."""
+        return 1.0
+
+    def intercept_prior(self, y: np.ndarray) -> tuple[Any, Any]:
+        """Mean and sd of the default Normal intercept prior (on the linear predictor scale)."""
+        return 0.0, 2.5
+
+    def build_sigma(self, y: np.ndarray, dims: Any = None):
+        """Create the noise-scale variable ``sigma`` (or return None)."""
+        return None
+
+    def build_likelihood(self, mu, y_data, sigma, dims: tuple[str, ...]):
+        """Create the observed variable ``y``."""
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+@dataclass(frozen=True, repr=True)
+class Gaussian(Family):
+    """Gaussian likelihood ``y_i ~ Normal(mu_i, sigma)``.
+
+    Parameters
+    ----------
+    sigma : float, optional
+        Fix the noise scale (on the model's scale: sd(y) units when standardizing) instead of
+        estimating it.
+    sigma_prior : {"halfnormal", "jeffreys"}
+        ``"halfnormal"``: ``sigma ~ HalfNormal(sigma_scale)``; ``"jeffreys"``: the improper
+        ``p(sigma^2) ∝ 1/sigma^2`` (equivalently ``p(sigma) ∝ 1/sigma``) of Park & Casella.
+    sigma_scale : float, optional
+        Scale of the half-normal; defaults to sd(y) on the model's scale (1 when standardized).
+    """
+
+    sigma: float | None = None
+    sigma_prior: str = "halfnormal"
+    sigma_scale: float | None = None
+    name: ClassVar[str] = "gaussian"
+    standardize_y: ClassVar[bool] = True
+    has_sigma: ClassVar[bool] = True
+
+    def __post_init__(self) -> None:
+        if self.sigma is not None:
+            object.__setattr__(self, "sigma", check_positive(self.sigma, "sigma"))
+        if self.sigma_scale is not None:
+            object.__setattr__(
+                self, "sigma_scale", check_positive(self.sigma_scale, "sigma_scale")
+            )
+        if self.sigma_prior not in _SIGMA_PRIORS:
+            raise ValueError(
+                f"sigma_prior must be one of {_SIGMA_PRIORS}; got {self.sigma_prior!r}"
+            )
+
+    def intercept_prior(self, y: np.ndarray) -> tuple[Any, Any]:
+        return y.mean(axis=0), 2.5 * y.std(axis=0)
+
+    def build_sigma(self, y: np.ndarray, dims: Any = None):
+        import pymc as pm
+
+        if self.sigma is not None:
+            return self.sigma
+        if self.sigma_prior == "jeffreys":
+            sigma = pm.HalfFlat("sigma", dims=dims)
+            # HalfFlat is flat in sigma; -log(sigma) makes it p(sigma) ∝ 1/sigma
+            pm.Potential("sigma_jeffreys", -pm.math.log(sigma).sum())
+            return sigma
+        scale = self.sigma_scale if self.sigma_scale is not None else y.std(axis=0)
+        return pm.HalfNormal("sigma", scale, dims=dims)
+
+    def build_likelihood(self, mu, y_data, sigma, dims):
+        import pymc as pm
+
+        return pm.Normal("y", mu, sigma, observed=y_data, shape=mu.shape, dims=dims)
+
+
+@dataclass(frozen=True, repr=True)
+class StudentT(Gaussian):
+    """Robust regression ``y_i ~ StudentT(nu, mu_i, sigma)``, ``nu ~ Gamma(2, rate=0.1)``.
+
+    The Gamma(2, 0.1) prior on the degrees of freedom is Juárez & Steel's (2010); pass ``nu``
+    to fix it. ``sigma`` options as for :class:`Gaussian`.
+    """
+
+    nu: float | None = None
+    name: ClassVar[str] = "student_t"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.nu is not None:
+            object.__setattr__(self, "nu", check_positive(self.nu, "nu"))
+
+    def build_likelihood(self, mu, y_data, sigma, dims):
+        import pymc as pm
+
+        nu = self.nu if self.nu is not None else pm.Gamma("nu", alpha=2.0, beta=0.1)
+        return pm.StudentT(
+            "y", nu=nu, mu=mu, sigma=sigma, observed=y_data, shape=mu.shape, dims=dims
+        )
+
+
+@dataclass(frozen=True, repr=True)
+class Laplace(Gaussian):
+    """Median regression ``y_i ~ Laplace(mu_i, sigma)``: the L1 loss ``sum |y_i - mu_i| / sigma``.
+
+    ``sigma`` (the Laplace scale, ``E|y - mu| = sigma``) options as for :class:`Gaussian`.
+    """
+
+    name: ClassVar[str] = "laplace"
+
+    def build_likelihood(self, mu, y_data, sigma, dims):
+        import pymc as pm
+
+        return pm.Laplace("y", mu=mu, b=sigma, observed=y_data, shape=mu.shape, dims=dims)
+
+
+@dataclass(frozen=True, repr=True)
+class MultiGaussian(Gaussian):
+    """Multi-output Gaussian ``y_ik ~ Normal(mu_ik, sigma_k)``, ``y`` of shape (n, k).
+
+    Coefficients have dims ``(feature, output)``; a group prior acts on each feature's row of
+    coefficients across outputs (Bayesian ``MultiTaskLasso``). ``sigma`` has dim ``output``.
+    """
+
+    name: ClassVar[str] = "multi_gaussian"
+    multi_output: ClassVar[bool] = True
+
+    def validate_y(self, y: np.ndarray) -> None:
+        if y.ndim != 2 or y.shape[1] < 2:
+            raise ValueError(
+                f"family 'multi_gaussian' needs y of shape (n, k) with k >= 2; got {y.shape}"
+            )
+
+
+@dataclass(frozen=True, repr=True)
+class Bernoulli(Family):
+    """Logistic regression ``y_i ~ Bernoulli(logit^-1(mu_i))``, y in {0, 1}.
+
+    Pseudo-sigma 2 (Piironen & Vehtari 2017: ``1/sqrt(p(1-p))`` at p = 1/2).
+    """
+
+    name: ClassVar[str] = "bernoulli"
+
+    def validate_y(self, y: np.ndarray) -> None:
+        super().validate_y(y)
+        check_binary(y, "y (bernoulli family)")
+
+    def pseudo_sigma(self, y: np.ndarray) -> float:
+        return 2.0
+
+    def build_likelihood(self, mu, y_data, sigma, dims):
+        import pymc as pm
+
+        return pm.Bernoulli("y", logit_p=mu, observed=y_data, shape=mu.shape, dims=dims)
+
+
+@dataclass(frozen=True, repr=True)
+class Poisson(Family):
+    """Poisson regression ``y_i ~ Poisson(exp(mu_i))``, y non-negative integer counts.
+
+    Pseudo-sigma ``1/sqrt(mean(y))`` (Piironen & Vehtari 2017); the intercept prior is centred at
+    ``log(mean(y))``.
+    """
+
+    name: ClassVar[str] = "poisson"
+
+    def validate_y(self, y: np.ndarray) -> None:
+        super().validate_y(y)
+        check_count(y, "y (poisson family)")
+        if not np.any(y > 0):
+            raise ValueError("y (poisson family) is all zeros")
+
+    def pseudo_sigma(self, y: np.ndarray) -> float:
+        return 1.0 / math.sqrt(float(np.mean(y)))
+
+    def intercept_prior(self, y: np.ndarray) -> tuple[Any, Any]:
+        return math.log(float(np.mean(y))), 2.5
+
+    def build_likelihood(self, mu, y_data, sigma, dims):
+        import pymc as pm
+
+        return pm.Poisson("y", mu=pm.math.exp(mu), observed=y_data, shape=mu.shape, dims=dims)
+
+
+_FAMILIES: dict[str, type[Family]] = {
+    cls.name: cls for cls in (Gaussian, StudentT, Laplace, Bernoulli, Poisson, MultiGaussian)
+}
+_ALIASES = {"normal": "gaussian", "logistic": "bernoulli", "binomial": "bernoulli"}
+
+
+def get_family(family: str | Family) -> Family:
+    """Return a family object from a name or pass an object through."""
+    if isinstance(family, Family):
+        return family
+    if not isinstance(family, str):
+        raise TypeError(f"family must be a string or a Family; got {type(family).__name__}")
+    key = _ALIASES.get(family.lower(), family.lower())
+    if key not in _FAMILIES:
+        raise ValueError(f"unknown family {family!r}; choose one of {sorted(_FAMILIES)}")
+    return _FAMILIES[key]()

@@ -1,0 +1,5 @@
+"""Inference for models made by :func:`shrinkage.build_model`."""
+
+from shrinkage.inference.sampling import sample
+
+__all__ = ["sample"]

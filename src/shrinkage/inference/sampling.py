@@ -1,0 +1,118 @@
+"""``sample``: NUTS (nutpie or PyMC) with the pointwise log-likelihood and scaling stored."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from typing import Any, Literal
+
+import numpy as np
+import pymc as pm
+import xarray as xr
+
+from shrinkage.model import get_spec
+
+__all__ = ["sample"]
+
+Sampler = Literal["auto", "nutpie", "pymc", "gibbs"]
+
+
+def _resolve_sampler(sampler: str) -> str:
+    if sampler == "gibbs":
+        raise NotImplementedError(
+            "sampler='gibbs' (the conjugate Gibbs backend) is not available yet; "
+            "use sampler='auto', 'nutpie' or 'pymc'"
+        )
+    if sampler == "auto":
+        return "nutpie" if importlib.util.find_spec("nutpie") is not None else "pymc"
+    if sampler not in ("nutpie", "pymc"):
+        raise ValueError(f"sampler must be 'auto', 'nutpie', 'pymc' or 'gibbs'; got {sampler!r}")
+    return sampler
+
+
+def sample(
+    model: pm.Model,
+    *,
+    draws: int = 1000,
+    tune: int = 1000,
+    chains: int = 4,
+    cores: int | None = None,
+    random_seed: int | None = None,
+    sampler: Sampler = "auto",
+    target_accept: float | None = None,
+    progressbar: bool = True,
+    **kwargs: Any,
+) -> xr.DataTree:
+    """Draw from the posterior of a model built by :func:`shrinkage.build_model`.
+
+    Parameters
+    ----------
+    model : pymc.Model
+    draws, tune, chains : int
+    cores : int, optional
+        Chains run in parallel on ``min(chains, os.cpu_count())`` cores by default.
+    random_seed : int, optional
+    sampler : {"auto", "nutpie", "pymc", "gibbs"}
+        ``"auto"``: nutpie when installed, else PyMC's NUTS. ``"gibbs"`` is not implemented yet.
+    target_accept : float, optional
+        NUTS target acceptance; default per prior (0.99 for the horseshoe family, 0.9 otherwise).
+    progressbar : bool
+    **kwargs
+        Passed to ``pymc.sample``.
+
+    Returns
+    -------
+    xarray.DataTree
+        Groups ``posterior``, ``sample_stats``, ``log_likelihood`` (``y``), ``observed_data``,
+        ``constant_data`` (with ``x_center``, ``x_scale``, ``y_center``, ``y_scale``); attrs
+        ``shrinkage_prior``, ``shrinkage_family``, ``n_obs``.
+    """
+    spec = get_spec(model)
+    nuts_sampler = _resolve_sampler(sampler)
+    if cores is None:
+        cores = min(chains, os.cpu_count() or 1)
+    if target_accept is None:
+        target_accept = spec.prior.target_accept
+    idata = pm.sample(
+        draws=draws,
+        tune=tune,
+        chains=chains,
+        cores=cores,
+        random_seed=random_seed,
+        nuts_sampler=nuts_sampler,
+        target_accept=target_accept,
+        progressbar=progressbar,
+        model=model,
+        **kwargs,
+    )
+    if "log_likelihood" not in idata.children:
+        idata = pm.compute_log_likelihood(idata, model=model, progressbar=False)
+    return add_shrinkage_metadata(idata, model)
+
+
+def add_shrinkage_metadata(idata: xr.DataTree, model: pm.Model) -> xr.DataTree:
+    """Add the design's scaling to ``constant_data`` and the spec to ``attrs`` (in place)."""
+    spec = get_spec(model)
+    design = spec.design
+    out_dims = () if design.n_outputs is None else ("output",)
+    coords: dict[str, Any] = {"feature": design.feature_names}
+    if design.n_outputs is not None:
+        coords["output"] = design.output_names
+    scaling = xr.Dataset(
+        {
+            "x_center": ("feature", design.x_center),
+            "x_scale": ("feature", design.x_scale),
+            "y_center": (out_dims, np.asarray(design.y_center)),
+            "y_scale": (out_dims, np.asarray(design.y_scale)),
+        },
+        coords=coords,
+    )
+    if "constant_data" in idata.children:
+        merged = idata["constant_data"].to_dataset().assign(scaling.data_vars)
+        idata["constant_data"] = xr.DataTree(merged)
+    else:
+        idata["constant_data"] = xr.DataTree(scaling)
+    idata.attrs["shrinkage_prior"] = repr(spec.prior)
+    idata.attrs["shrinkage_family"] = spec.family.name
+    idata.attrs["n_obs"] = design.n_obs
+    return idata
