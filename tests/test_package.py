@@ -1,10 +1,16 @@
+import os
 import subprocess
 import sys
+from pathlib import Path
+
+SRC = str(Path(__file__).resolve().parents[1] / "src")
 
 
 def test_solvers_import_does_not_import_pymc():
     code = "import sys, shrinkage.solvers; assert 'pymc' not in sys.modules, 'pymc imported'"
-    subprocess.run([sys.executable, "-c", code], check=True)
+    # the subprocess imports this checkout's sources whether or not the package is installed
+    env = {**os.environ, "PYTHONPATH": SRC}
+    subprocess.run([sys.executable, "-c", code], check=True, env=env)
 
 
 def test_lazy_attribute_error():
