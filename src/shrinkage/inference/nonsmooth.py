@@ -30,6 +30,8 @@ from dataclasses import dataclass
 import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
+from pytensor.graph.basic import Constant
+from pytensor.graph.rewriting.utils import rewrite_graph
 from pytensor.graph.traversal import ancestors
 from pytensor.tensor.random.basic import LaplaceRV
 
@@ -193,7 +195,7 @@ def collect_terms(
                 "find_map needs a constant mu"
             )
         shape = _shape(rv, model, point)
-        mu_flat = np.broadcast_to(np.asarray(mu.eval(), dtype=float), shape).ravel()
+        mu_flat = np.broadcast_to(_constant_value(mu), shape).ravel()
         weight = pt.broadcast_to(1.0 / b, shape).ravel()
         smooth = -pt.sum(pt.broadcast_to(pt.log(2.0 * b), shape))
         terms.append(NonSmoothTerm("l1", rv, mu_flat, weight, None, smooth, rv.name))
@@ -212,6 +214,14 @@ def collect_terms(
         potentials.append(pot)
     _check_terms(terms)
     return terms, potentials
+
+
+def _constant_value(var) -> np.ndarray:
+    """Value of a constant graph (constant folding; no function compile in the common case)."""
+    folded = rewrite_graph(var, include=("canonicalize",))
+    if isinstance(folded, Constant):
+        return np.asarray(folded.data, dtype=float)
+    return np.asarray(var.eval(mode="FAST_COMPILE"), dtype=float)
 
 
 def _check_terms(terms: list[NonSmoothTerm]) -> None:
