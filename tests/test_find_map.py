@@ -257,3 +257,36 @@ def test_nonconvergence_warns(lasso_known_sigma):
     with pytest.warns(ConvergenceWarning, match="certificate"):
         res = find_map(model, max_iter=2)
     assert not res.converged
+
+
+def test_multi_output_row_groups_equal_multitask_lasso():
+    from sklearn.linear_model import MultiTaskLasso
+
+    rng = np.random.default_rng(11)
+    n, p, k, sigma, b = 80, 6, 3, 0.5, 0.05
+    X = _standardize(rng.normal(size=(n, p)))
+    coef = np.zeros((p, k))
+    coef[:2] = rng.normal(size=(2, k))
+    Y = X @ coef + sigma * rng.normal(size=(n, k))
+    Y = Y - Y.mean(0)
+    rows = np.repeat(np.arange(p)[:, None], k, axis=1)  # one group per feature (row of beta)
+    with pm.Model() as model:
+        beta = pm.Flat("beta", shape=(p, k))
+        group_l2_potential("beta_group_l2", beta, rows, b)
+        intercept = pm.Flat("intercept", shape=k)
+        pm.Normal("y", intercept + pm.math.dot(X, beta), sigma, observed=Y)
+    res = find_map(model)
+    # (1/2n)||Y - XW||_F^2 + alpha sum_j ||W_j||: alpha = sigma^2 / (n b) (DESIGN.md group row)
+    ref = MultiTaskLasso(alpha=sigma**2 / (n * b), tol=1e-12, max_iter=10**6).fit(X, Y)
+    assert res.certificate <= CERT_TOL
+    assert np.any(np.all(res["beta"] == 0, axis=1))
+    _assert_same(res["beta"], ref.coef_.T)
+
+
+def test_laplace_likelihood_is_refused():
+    X = _standardize(np.random.default_rng(0).normal(size=(20, 2)))
+    with pm.Model() as model:
+        beta = pm.Laplace("beta", 0.0, 1.0, shape=2)
+        pm.Laplace("y", pm.math.dot(X, beta), 1.0, observed=np.zeros(20))
+    with pytest.raises(NotImplementedError, match="Laplace likelihood"):
+        find_map(model)

@@ -125,9 +125,10 @@ def group_l2_potential(
     name : str
         Name of the potential.
     var : TensorVariable
-        Free random variable, 1-D (typically ``pm.Flat`` with dims ``feature``).
-    groups : sequence
-        Group label of each element of ``var`` (length ``var.size``). Groups are ordered by
+        Free random variable (typically ``pm.Flat`` with dims ``feature``, or
+        ``("feature", "output")`` for a multi-output row-group prior).
+    groups : array-like
+        Group label of each element of ``var``, same shape as ``var``. Groups are ordered by
         ``np.unique(groups)``.
     scales : float, array of shape (n_groups,), or tensor
         ``b_g > 0`` in the order of ``np.unique(groups)``; may be a PyTensor expression of
@@ -138,18 +139,20 @@ def group_l2_potential(
     model = pm.modelcontext(None)
     shape = tuple(int(d) for d in _shape(var, model))
     labels = np.asarray(groups)
-    if labels.ndim != 1 or len(shape) != 1 or labels.shape[0] != shape[0]:
+    if labels.shape != shape:
         raise ValueError(
-            f"groups must give one label per element of 1-D {var.name!r}: "
-            f"got {labels.shape[0] if labels.ndim == 1 else labels.shape} labels for shape {shape}"
+            f"groups must give one label per element of {var.name!r} (shape {shape}); "
+            f"got labels of shape {labels.shape}"
         )
-    uniq, gid = np.unique(labels, return_inverse=True)
-    n_groups = uniq.size
+    uniq, gid = np.unique(labels.ravel(), return_inverse=True)
+    n_groups, size = uniq.size, int(np.prod(shape))
     b = _as_scale(scales, "scales")
+    if b.ndim > 1 or (b.ndim == 1 and b.type.shape[0] not in (None, 1, n_groups)):
+        raise ValueError(f"scales must be a scalar or have one entry per group ({n_groups})")
     b = pt.broadcast_to(b, (n_groups,))
-    member = np.zeros((n_groups, shape[0]))
-    member[gid, np.arange(shape[0])] = 1.0
-    norms = pt.sqrt(pt.dot(member, pt.square(var)))
+    member = np.zeros((n_groups, size))
+    member[gid, np.arange(size)] = 1.0
+    norms = pt.sqrt(pt.dot(member, pt.square(var.ravel())))
     weight = 1.0 / b
     nonsmooth = pt.sum(weight * norms)
     m = member.sum(axis=1)
@@ -158,7 +161,7 @@ def group_l2_potential(
     )
     smooth = -pt.sum(log_c) if normalize else pt.zeros(())
     pot = pm.Potential(name, smooth - nonsmooth, model=model)
-    term = NonSmoothTerm("group_l2", var, np.zeros(shape[0]), weight, gid, smooth, name)
+    term = NonSmoothTerm("group_l2", var, np.zeros(size), weight, gid, smooth, name)
     setattr(pot.tag, TAG, term)
     return pot
 
@@ -199,6 +202,7 @@ def collect_terms(
         weight = pt.broadcast_to(1.0 / b, shape).ravel()
         smooth = -pt.sum(pt.broadcast_to(pt.log(2.0 * b), shape))
         terms.append(NonSmoothTerm("l1", rv, mu_flat, weight, None, smooth, rv.name))
+    _refuse_laplace_likelihood(model, free - {rv for rv in free if rv.name in fixed})
     for pot in model.potentials:
         term = getattr(pot.tag, TAG, None)
         if term is None or term.var.name in fixed:
@@ -214,6 +218,18 @@ def collect_terms(
         potentials.append(pot)
     _check_terms(terms)
     return terms, potentials
+
+
+def _refuse_laplace_likelihood(model: pm.Model, optimized: set) -> None:
+    """A Laplace *likelihood* ``sum_i |y_i - mu_i(beta)| / b`` is non-smooth and not separable
+    in the coefficients: it has no cheap prox, so find_map refuses it instead of returning an
+    inexact point."""
+    for rv in model.observed_RVs:
+        if isinstance(rv.owner.op, LaplaceRV) and set(ancestors([rv.owner.inputs[2]])) & optimized:
+            raise NotImplementedError(
+                f"observed {rv.name!r} has a Laplace likelihood whose location depends on free "
+                "variables; find_map handles Laplace / group-Laplace priors only"
+            )
 
 
 def _constant_value(var) -> np.ndarray:
