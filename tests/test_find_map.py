@@ -110,6 +110,24 @@ def test_fixed_sigma_matches_known_sigma(diabetes, lasso_known_sigma):
     np.testing.assert_array_equal(res["beta"] == 0, lasso_known_sigma[1]["beta"] == 0)
 
 
+def test_start_at_optimum_and_compiled_problem_reused(lasso_known_sigma):
+    model, res = lasso_known_sigma
+    again = find_map(model, start={"beta": res["beta"], "intercept": res["intercept"]})
+    assert again.converged and again.n_iter <= 2  # starts at a certified optimum
+    np.testing.assert_array_equal(again["beta"], res["beta"])
+    assert len(model._shrinkage_find_map_cache) == 1  # no recompilation
+
+
+def test_fixed_values_change_between_calls(diabetes):
+    X, y = diabetes
+    model = _lasso_model(X, y, B)
+    n = X.shape[0]
+    for sigma in (0.5, 0.9):  # same compiled problem, new fixed value each time
+        res = find_map(model, fixed={"sigma": sigma})
+        _assert_same(res["beta"], _lasso(X, y, sigma**2 / (n * B)).coef_)
+    assert len(model._shrinkage_find_map_cache) == 1
+
+
 def test_elastic_net_prior_equals_sklearn(diabetes):
     """Laplace(0, b) plus a Gaussian potential exp(-beta^2 / (2 tau^2)) (smooth ridge part)."""
     X, y = diabetes

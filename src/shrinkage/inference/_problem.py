@@ -19,6 +19,7 @@ import numpy as np
 import pymc as pm
 import pytensor
 import pytensor.tensor as pt
+from pymc.util import get_default_varnames
 from pytensor.graph.replace import graph_replace
 
 from shrinkage.inference.nonsmooth import collect_terms
@@ -43,6 +44,7 @@ class CompositeProblem:
         self.offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
         self.size = int(self.offsets[-1])
         self.fixed_values = fixed_values
+        self._constrained_fn = None
         terms, tagged = collect_terms(model, fixed_names, point)
         self.terms = terms
         self._build(terms, tagged, sizes)
@@ -81,8 +83,12 @@ class CompositeProblem:
             v: z[self.offsets[i] : self.offsets[i + 1]].reshape(self.shapes[i])
             for i, v in enumerate(self.vars)
         }
-        for var, value in self._fixed_vars.items():
-            repl[var] = pt.constant(np.asarray(value, dtype=var.dtype))
+        # shared, so one compiled function serves any fixed values (see ``set_fixed``)
+        self._fixed_shared = {
+            var: pytensor.shared(np.asarray(value, dtype=var.dtype), name=f"fixed_{var.name}")
+            for var, value in self._fixed_vars.items()
+        }
+        repl.update(self._fixed_shared)
         f_z, *w_z = graph_replace([f_val, *weights], repl, strict=False)
         w_l1, v_grp = _concat(w_z[: len(l1)]), _concat(w_z[len(l1) :])
         c = pt.vector("c", dtype="float64")
@@ -99,6 +105,25 @@ class CompositeProblem:
         self._fn = pm.pytensorf.compile(
             [z, c, active], [phi, grad, w_l1, v_grp], on_unused_input="ignore"
         )
+
+    def set_fixed(self, fixed_values: dict[str, np.ndarray]) -> None:
+        """Set the values of the held-fixed variables (same names as at construction)."""
+        by_name = {v.name: v for v in self._fixed_shared}
+        for name, value in fixed_values.items():
+            self._fixed_shared[by_name[name]].set_value(np.asarray(value, dtype=float))
+        self.fixed_values = dict(fixed_values)
+
+    def constrained(self, raw: dict) -> dict[str, np.ndarray]:
+        """Free and deterministic variables on the constrained scale at value point ``raw``."""
+        if self._constrained_fn is None:
+            outs = self.model.unobserved_value_vars
+            self._constrained_names = [v.name for v in outs]
+            self._constrained_fn = self.model.compile_fn(
+                outs, inputs=self.model.value_vars, point_fn=False, on_unused_input="ignore"
+            )
+        values = dict(zip(self._constrained_names, self._constrained_fn(**raw), strict=True))
+        keep = get_default_varnames(list(values), include_transformed=False)
+        return {name: np.asarray(values[name]) for name in keep}
 
     def _positions(self, terms, pos) -> np.ndarray:
         out = [pos[self.model.rvs_to_values[t.var]] for t in terms]

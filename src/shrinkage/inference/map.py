@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
-from pymc.util import get_default_varnames
 from sklearn.exceptions import ConvergenceWarning
 
 from shrinkage.inference._problem import CompositeProblem
@@ -114,7 +113,7 @@ def find_map(
     fixed_values = _to_value_space(model, fixed or {}, point, "fixed")
     point.update(fixed_values)
     point.update(_to_value_space(model, start or {}, point, "start"))
-    problem = CompositeProblem(model, fixed_values, point)
+    problem = _problem_for(model, fixed_values, point)
     z, n_iter, cert = _solve(problem, problem.ravel(point), tol, int(max_iter))
     converged = cert <= tol
     if not converged:
@@ -126,7 +125,31 @@ def find_map(
         )
     objective = problem.full(z)[0]
     raw = problem.unravel(z)
-    return MapResult(_constrained(model, raw), cert, n_iter, converged, objective, raw)
+    return MapResult(problem.constrained(raw), cert, n_iter, converged, objective, raw)
+
+
+# compiled problems live on the model (so they die with it), keyed by which variables are
+# fixed, the model's variables and their shapes
+_CACHE_ATTR = "_shrinkage_find_map_cache"
+
+
+def _problem_for(model: pm.Model, fixed_values: dict, point: dict) -> CompositeProblem:
+    """Reuse the compiled problem of an unchanged model (only the fixed values may differ)."""
+    key = (
+        tuple(sorted(fixed_values)),
+        tuple(model.named_vars),
+        tuple((name, np.shape(value)) for name, value in point.items()),
+    )
+    per_model = getattr(model, _CACHE_ATTR, None)
+    if per_model is None:
+        per_model = {}
+        setattr(model, _CACHE_ATTR, per_model)
+    problem = per_model.get(key)
+    if problem is None:
+        problem = per_model[key] = CompositeProblem(model, fixed_values, point)
+    else:
+        problem.set_fixed(fixed_values)
+    return problem
 
 
 # ---------------------------------------------------------------------- points
@@ -167,21 +190,6 @@ def _to_value_space(model: pm.Model, values: dict, point: dict, what: str) -> di
                 raise ValueError(f"{what}[{name!r}] is outside the support of {name!r}")
         out[vv.name] = arr
     return out
-
-
-def _constrained(model: pm.Model, raw: dict) -> dict[str, np.ndarray]:
-    """Free and deterministic variables on the constrained scale at the value point ``raw``."""
-    outs = model.unobserved_value_vars
-    fn = model.compile_fn(
-        outs,
-        inputs=model.value_vars,
-        point_fn=False,
-        on_unused_input="ignore",
-        mode="FAST_COMPILE",
-    )
-    values = dict(zip([v.name for v in outs], fn(**raw), strict=True))
-    keep = get_default_varnames(list(values), include_transformed=False)
-    return {name: np.asarray(values[name]) for name in keep}
 
 
 # ---------------------------------------------------------------------- solver
