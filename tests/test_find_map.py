@@ -308,3 +308,26 @@ def test_laplace_likelihood_is_refused():
         pm.Laplace("y", pm.math.dot(X, beta), 1.0, observed=np.zeros(20))
     with pytest.raises(NotImplementedError, match="Laplace likelihood"):
         find_map(model)
+
+
+def test_unsupported_nonsmooth_declarations_raise():
+    with pm.Model() as model:
+        loc = pm.Normal("loc")
+        pm.Laplace("beta", loc, 1.0, shape=2)
+    with pytest.raises(ValueError, match="constant mu"):
+        find_map(model)
+    with pm.Model() as model:
+        beta = pm.Laplace("beta", 0.0, 1.0, shape=2)
+        group_l2_potential("beta_group_l2", beta, [0, 0], 1.0)
+    with pytest.raises(ValueError, match="two non-smooth terms"):
+        find_map(model)
+    with pm.Model() as model:
+        beta = pm.Flat("beta", shape=3)
+        with pytest.raises(ValueError, match="one label per element"):
+            group_l2_potential("beta_group_l2", beta, [0, 1], 1.0)
+
+
+def test_top_level_name():
+    import shrinkage
+
+    assert shrinkage.find_map is find_map
