@@ -11,7 +11,16 @@ def test_prostate_splits():
     assert Xtr.shape == (67, 8) and Xte.shape == (30, 8)
     # ESL's corrected row 32
     assert np.isclose(X.loc[32, "lweight"], 3.804438)
-    assert list(X.columns) == ["lcavol", "lweight", "age", "lbph", "svi", "lcp", "gleason", "pgg45"]
+    assert list(X.columns) == [
+        "lcavol",
+        "lweight",
+        "age",
+        "lbph",
+        "svi",
+        "lcp",
+        "gleason",
+        "pgg45",
+    ]
 
 
 def test_saheart():

@@ -264,3 +264,71 @@ def test_horseshoe_sparse_mixes_and_recovers_signals():
     assert np.all((lo[:5] < truth[:5]) & (truth[:5] < hi[:5]))
     assert np.all(np.abs(med[:5] - truth[:5]) < 0.5)
     assert np.max(np.abs(med[5:])) < 0.3  # noise coefficients shrunk (5 SE of ~0.06 at most)
+
+
+def _log_hc(x):  # C+(0, 1) density of exp(x) times the Jacobian exp(x)
+    return x - np.log1p(np.exp(2 * x))
+
+
+def _scale_grid(prior, g):
+    """(v1, v2, log prior weight) on a grid of log-scales for p = 2, fixed sigma = 1.
+
+    v_j is the prior variance of beta_j (sigma = 1, so sigma-scaling is immaterial).
+    """
+    if prior == "laplace":  # t_j ~ Exp(rate 1/(2 b^2)), b = 0.5
+        a, b = np.meshgrid(g, g, indexing="ij")
+        rate = 1 / (2 * 0.5**2)
+        return np.exp(a), np.exp(b), a + b - rate * (np.exp(a) + np.exp(b))
+    if prior == "bayesian_lasso":  # t_j ~ Exp(rate lambda^2 / 2), lambda = 2
+        a, b = np.meshgrid(g, g, indexing="ij")
+        return np.exp(a), np.exp(b), a + b - 2.0 * (np.exp(a) + np.exp(b))
+    if prior == "group_lasso":  # one group of 2: t ~ Gamma(3/2, rate lambda^2 w^2 / 2)
+        rate = 1.5**2 * 2 / 2  # lambda = 1.5, w^2 = group size 2
+        return np.exp(g), np.exp(g), 1.5 * g - rate * np.exp(g)
+    if prior == "group_horseshoe":  # one group: v = tau^2 lam^2
+        a, c = np.meshgrid(g, g, indexing="ij")
+        v = np.exp(2 * (a + c))
+        return v, v, _log_hc(a) + _log_hc(c)
+    # regularized horseshoe: grid over (log lam1, log lam2, log tau, log c2), slab_df = 4,
+    # slab_scale = 1: c2 ~ InvGamma(2, 2)
+    a, b, c, d = np.meshgrid(g, g, g, g, indexing="ij", sparse=True)
+    v1 = 1 / (np.exp(-2 * (a + c)) + np.exp(-d))
+    v2 = 1 / (np.exp(-2 * (b + c)) + np.exp(-d))
+    return v1, v2, _log_hc(a) + _log_hc(b) + _log_hc(c) - 2 * d - 2 * np.exp(-d)
+
+
+QUAD_CASES = {
+    "laplace": ({"b": 0.5}, None),
+    "bayesian_lasso": ({"lasso_lambda": 2.0}, None),
+    "group_lasso": ({"lasso_lambda": 1.5}, [0, 0]),
+    "group_horseshoe": ({}, [0, 0]),
+    "regularized_horseshoe": ({"slab_scale": 1.0}, None),
+}
+
+
+@pytest.mark.parametrize("prior", sorted(QUAD_CASES))
+def test_fixed_sigma_posterior_mean_matches_quadrature(rng, prior):
+    n = 12
+    X = _standardized(rng, n, 2)
+    y = 0.8 * X[:, 0] + rng.standard_normal(n)
+    yc = y - y.mean()
+    grid = np.linspace(-12, 6, 37 if prior == "regularized_horseshoe" else 241)
+    v1, v2, lprior = _scale_grid(prior, grid)
+    XtX, Xty = X.T @ X, X.T @ yc
+    a11, a22, a12 = XtX[0, 0] + 1 / v1, XtX[1, 1] + 1 / v2, XtX[0, 1]
+    det = a11 * a22 - a12**2
+    m1 = (a22 * Xty[0] - a12 * Xty[1]) / det
+    m2 = (a11 * Xty[1] - a12 * Xty[0]) / det
+    quad = yc @ yc - (Xty[0] * m1 + Xty[1] * m2)
+    lw = -0.5 * (np.log(det) + np.log(v1) + np.log(v2)) - 0.5 * quad + lprior  # sigma = 1
+    w = np.exp(lw - lw.max())
+    w /= w.sum()
+    expected = [np.sum(w * m1), np.sum(w * m2)]
+    params, groups = QUAD_CASES[prior]
+    res = gibbs_sample(X, y, prior, draws=2500, tune=200, chains=2, random_seed=5, n_jobs=1,
+                       fixed_sigma=1.0, prior_params=params, groups=groups)  # fmt: skip
+    for j in range(2):
+        draws = res["beta"][..., j]
+        # Monte Carlo SE of a mean: sd / sqrt(ESS)
+        se = draws.std() / np.sqrt(array_stats.ess(draws, method="mean"))
+        assert abs(draws.mean() - expected[j]) < 4 * se, (draws.mean(), expected[j], se)

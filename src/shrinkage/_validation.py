@@ -17,7 +17,9 @@ def as_float_matrix(X, name: str = "X") -> np.ndarray:
     ):
         raise TypeError(f"{name} must be numeric; got dtype {arr.dtype}")
     if arr.ndim != 2:
-        raise ValueError(f"{name} must be 2-dimensional (n_samples, n_features); got shape {arr.shape}")
+        raise ValueError(
+            f"{name} must be 2-dimensional (n_samples, n_features); got shape {arr.shape}"
+        )
     if arr.shape[0] == 0 or arr.shape[1] == 0:
         raise ValueError(f"{name} is empty: shape {arr.shape}")
     arr = np.ascontiguousarray(arr, dtype=np.float64)
@@ -83,7 +85,9 @@ def check_binary(y: np.ndarray, name: str = "y") -> None:
         shown = ", ".join(f"{v:g}" for v in values[:5])
         raise ValueError(f"{name} must be binary with values in {{0, 1}}; found values {shown}")
     if values.size < 2:
-        raise ValueError(f"{name} has a single class ({values[0]:g}); a binary model needs both 0 and 1")
+        raise ValueError(
+            f"{name} has a single class ({values[0]:g}); a binary model needs both 0 and 1"
+        )
 
 
 def check_count(y: np.ndarray, name: str = "y") -> None:

@@ -11,8 +11,8 @@ Each prior writes the prior variance of ``beta_j`` as ``sigma^2 * v_j`` (``sigma
   given ``beta``), ``record()`` (the variables named in docs/conventions.md).
 
 Log-target of the global-scale update (Johndrow, Orenstein & Bhattacharya 2020), with
-``M = I + X diag(v) X'`` and ``Q = y'M^{-1}y`` on the centred data (intercept integrated out,
-``n - 1`` effective rows), Jeffreys ``p(sigma^2) ∝ 1/sigma^2``::
+``M = I + X diag(v) X'`` and ``Q = y'M^{-1}y`` on data rotated onto ``1``-perp (the flat
+intercept integrated out: ``n - 1`` rows), Jeffreys ``p(sigma^2) ∝ 1/sigma^2``::
 
     log p(tau | lam, y) = -log det(M)/2 - (n - 1)/2 log Q + log p(tau) + const,
 
@@ -213,7 +213,7 @@ class Horseshoe(Prior):
 
     def factor(self, data, sigma2_fixed, rng):
         kern = data.kernel(self._local_var())
-        n_eff, scale = data.n - 1, self.params["global_scale"]
+        n_eff, scale = data.n, self.params["global_scale"]
 
         def logp(x):
             fac = kern.factor(np.exp(2.0 * x))
@@ -311,7 +311,7 @@ class RegularizedHorseshoe(Horseshoe):
         return self._v(self.tau)
 
     def factor(self, data, sigma2_fixed, rng):
-        n_eff, scale = data.n - 1, self.params["global_scale"]
+        n_eff, scale = data.n, self.params["global_scale"]
 
         def logp(x):
             fac = data.kernel(self._v(np.exp(x))).factor(1.0)

@@ -34,7 +34,8 @@ Chakraborty & Mallick 2016 otherwise); for the two non-sigma-scaled priors, ``be
 and ``sigma^2 | beta ~ InvGamma((n-1)/2, RSS/2)``; (2) local scales and hyper-parameters given
 ``beta`` (exact slice / inverse-Gaussian / gamma updates); (3) the intercept
 ``c | beta, sigma ~ N(mean(y - X beta), sigma^2/n)``. The flat intercept is integrated out of
-steps (1)-(2) by centring (hence ``n - 1``). Every step leaves the posterior invariant exactly.
+steps (1)-(2) by centring and rotating onto ``1``-perp (hence ``n - 1`` rows). Every step
+leaves the posterior invariant exactly.
 Only the Jeffreys prior on ``sigma^2`` (or a fixed ``sigma``) is supported.
 """
 
@@ -166,6 +167,23 @@ def _check_prior(prior, p, groups, prior_params):
     return params, labels
 
 
+def _drop_intercept(Xc: np.ndarray, yc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rotate centred data onto the orthogonal complement of the ones vector (n - 1 rows).
+
+    A Householder reflection ``H`` maps ``1`` to ``-sqrt(n) e_1``; rows 2..n of ``H`` are an
+    orthonormal basis of ``1``-perp, so ``Z = (H X_c)[1:]`` has ``Z'Z = X_c'X_c`` and the flat
+    intercept is integrated out exactly. Working in n - 1 dimensions keeps ``I + g X D X'``
+    numerically positive definite for huge ``g`` (centred ``X D X'`` is singular along ``1``).
+    """
+    n = yc.size
+    v = np.ones(n)
+    v[0] += np.sqrt(n)
+    coef = 2.0 / (v @ v)
+    Z = Xc - np.outer(v, coef * (v @ Xc))
+    z = yc - v * (coef * (v @ yc))
+    return Z[1:], z[1:]
+
+
 def _run_chain_1thread(*args):
     from threadpoolctl import threadpool_limits
 
@@ -182,7 +200,8 @@ def _run_chain(X, y, spec: Prior, draws, tune, sigma2_fixed, method, seed, progr
     prior.init(rng)
     n = X.shape[0]
     x_mean, y_mean = X.mean(axis=0), y.mean()
-    data = LinearGaussian(X - x_mean, y - y_mean, method=method)
+    data = LinearGaussian(*_drop_intercept(X - x_mean, y - y_mean), method=method)
+    n_eff = data.n  # n - 1: the flat intercept is integrated out
     sigma2 = sigma2_fixed if sigma2_fixed is not None else float(np.var(y)) * np.exp(rng.normal())
     out: dict[str, list] = {"beta": [], "intercept": [], "sigma": []}
     sweeps = range(tune + draws)
@@ -194,14 +213,14 @@ def _run_chain(X, y, spec: Prior, draws, tune, sigma2_fixed, method, seed, progr
         if prior.sigma_scaled:
             fac = prior.factor(data, sigma2_fixed, rng)
             if sigma2_fixed is None:
-                sigma2 = 0.5 * fac.quad / rng.gamma(0.5 * (n - 1))
+                sigma2 = 0.5 * fac.quad / rng.gamma(0.5 * n_eff)
             beta = fac.draw(np.sqrt(sigma2), rng)
         else:
             fac = data.kernel(prior.variances() / sigma2).factor(1.0)
             beta = fac.draw(np.sqrt(sigma2), rng)
             if sigma2_fixed is None:
                 resid = data.y - data.X @ beta
-                sigma2 = 0.5 * float(resid @ resid) / rng.gamma(0.5 * (n - 1))
+                sigma2 = 0.5 * float(resid @ resid) / rng.gamma(0.5 * n_eff)
         beta = prior.update(data, beta, sigma2, rng)
         if it >= tune:
             intercept = y_mean - x_mean @ beta + np.sqrt(sigma2 / n) * rng.standard_normal()
