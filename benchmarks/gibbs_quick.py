@@ -5,6 +5,13 @@ Cases (4 chains x 1000 draws after 1000 tuning sweeps, chains over the cores):
 rank-normalized split r_hat and bulk ESS over ``beta`` (all p) and ``tau``.
 
 Run: ``PYTHONPATH=src python benchmarks/gibbs_quick.py [--cases a e] [--seed 0]``
+
+Known result (measured, machine load ~5 on 2 cores): (a) r_hat 1.007, min ESS 491 in 32 s;
+(e) r_hat 1.40: with the sigma-scaled horseshoe and Jeffreys sigma^2 at p >> n one chain sits
+in an interpolating mode (sigma ~ 0.001, tau ~ 1) and another in the sparse mode (sigma ~ 0.8,
+tau ~ 0.001). With beta ~ N(0, sigma^2 tau^2 lam^2), (sigma, s = sigma tau) has density
+roughly flat in sigma near 0, so that mode is part of the posterior (cf. Moran, Rockova &
+George 2019 on sigma-scaled priors when p > n), not a sampler bug.
 """
 
 from __future__ import annotations
