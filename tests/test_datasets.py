@@ -6,12 +6,21 @@ from shrinkage import datasets
 def test_prostate_splits():
     X, y = datasets.load_prostate()
     assert X.shape == (97, 8) and y.name == "lpsa"
-    Xtr, ytr = datasets.load_prostate("train")
-    Xte, yte = datasets.load_prostate("test")
+    Xtr, _ytr = datasets.load_prostate("train")
+    Xte, _yte = datasets.load_prostate("test")
     assert Xtr.shape == (67, 8) and Xte.shape == (30, 8)
     # ESL's corrected row 32
     assert np.isclose(X.loc[32, "lweight"], 3.804438)
-    assert list(X.columns) == ["lcavol", "lweight", "age", "lbph", "svi", "lcp", "gleason", "pgg45"]
+    assert list(X.columns) == [
+        "lcavol",
+        "lweight",
+        "age",
+        "lbph",
+        "svi",
+        "lcp",
+        "gleason",
+        "pgg45",
+    ]
 
 
 def test_saheart():

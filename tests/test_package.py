@@ -1,10 +1,13 @@
+import os
 import subprocess
 import sys
 
 
 def test_solvers_import_does_not_import_pymc():
     code = "import sys, shrinkage.solvers; assert 'pymc' not in sys.modules, 'pymc imported'"
-    subprocess.run([sys.executable, "-c", code], check=True)
+    # the child sees our sys.path (pytest puts src/ on it), installed or not
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    subprocess.run([sys.executable, "-c", code], check=True, env=env)
 
 
 def test_lazy_attribute_error():

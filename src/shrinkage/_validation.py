@@ -17,7 +17,9 @@ def as_float_matrix(X, name: str = "X") -> np.ndarray:
     ):
         raise TypeError(f"{name} must be numeric; got dtype {arr.dtype}")
     if arr.ndim != 2:
-        raise ValueError(f"{name} must be 2-dimensional (n_samples, n_features); got shape {arr.shape}")
+        raise ValueError(
+            f"{name} must be 2-dimensional (n_samples, n_features); got shape {arr.shape}"
+        )
     if arr.shape[0] == 0 or arr.shape[1] == 0:
         raise ValueError(f"{name} is empty: shape {arr.shape}")
     arr = np.ascontiguousarray(arr, dtype=np.float64)
@@ -48,7 +50,8 @@ def check_finite(arr: np.ndarray, name: str) -> None:
         first = tuple(int(i) for i in np.argwhere(bad)[0])
         kind = "NaN" if np.isnan(arr[first]) else "inf"
         raise ValueError(
-            f"{name} contains {int(bad.sum())} non-finite value(s) (first: {kind} at index {first})"
+            f"{name} contains {int(bad.sum())} non-finite value(s) "
+            f"(first: {kind} at index {first})"
         )
 
 
@@ -83,10 +86,28 @@ def check_binary(y: np.ndarray, name: str = "y") -> None:
         shown = ", ".join(f"{v:g}" for v in values[:5])
         raise ValueError(f"{name} must be binary with values in {{0, 1}}; found values {shown}")
     if values.size < 2:
-        raise ValueError(f"{name} has a single class ({values[0]:g}); a binary model needs both 0 and 1")
+        raise ValueError(
+            f"{name} has a single class ({values[0]:g}); a binary model needs both 0 and 1"
+        )
 
 
 def check_count(y: np.ndarray, name: str = "y") -> None:
     """Raise ``ValueError`` unless ``y`` holds non-negative integers (Poisson counts)."""
     if np.any(y < 0) or np.any(y != np.round(y)):
         raise ValueError(f"{name} must hold non-negative integer counts for a Poisson model")
+
+
+def check_positive_int(value, name: str) -> int:
+    """Return ``value`` as int, raising unless it is an integer >= 1."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer; got {type(value).__name__}")
+    if value < 1:
+        raise ValueError(f"{name} must be >= 1; got {value}")
+    return int(value)
+
+
+def check_choice(value, choices, name: str):
+    """Raise ``ValueError`` unless ``value`` is one of ``choices``."""
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {sorted(choices)}; got {value!r}")
+    return value
