@@ -4,7 +4,9 @@ Objective: :math:`\\min_{w, c} F(Xw + c) + g(w)` with a row-averaged datafit ``F
 penalty ``g`` (see ``docs/conventions.md``).
 """
 
+from .cv import CVResult, cv_path
 from .datafits import Logistic, MultiTaskQuadratic, Poisson, Quadratic
+from .path import PathResult, alpha_max, path
 from .penalties import L1, L2, L21, ElasticNet, GroupLasso, WeightedL1
 from .solve import SolverResult, certificate, solve
 
@@ -12,14 +14,19 @@ __all__ = [
     "L1",
     "L2",
     "L21",
+    "CVResult",
     "ElasticNet",
     "GroupLasso",
     "Logistic",
     "MultiTaskQuadratic",
+    "PathResult",
     "Poisson",
     "Quadratic",
     "SolverResult",
     "WeightedL1",
+    "alpha_max",
     "certificate",
+    "cv_path",
+    "path",
     "solve",
 ]
