@@ -24,6 +24,7 @@ import numpy as np
 from sklearn.datasets import load_breast_cancer, load_diabetes
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import LogisticRegression, enet_path, lasso_path
+from threadpoolctl import threadpool_limits
 
 from shrinkage.solvers import L1, ElasticNet, Logistic, Quadratic, certificate, path
 
@@ -147,6 +148,13 @@ def main(argv=None):
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--cases", default="abcd")
     args = parser.parse_args(argv)
+    # one BLAS thread on both sides: this machine has 2 cores shared with other jobs, where
+    # multi-threaded BLAS spin-waits and makes timings meaningless (sklearn's CD is serial too)
+    with threadpool_limits(1):
+        _run(args)
+
+
+def _run(args):
     # warm the in-process numba kernels so case timings exclude compilation
     case_a(1)
     cases = {

@@ -135,6 +135,7 @@ def path(
             solver=solver,
             coef_init=w,
             intercept_init=c,
+            objective=False,
         )
         w = res.coef
         c = res.intercept if prob.glm_intercept else None

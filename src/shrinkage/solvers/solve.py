@@ -91,6 +91,20 @@ class _Problem:
             self._cache["lips"] = np.einsum("ij,ij->j", self.X, self.X) / self.X.shape[0]
         return self._cache["lips"]
 
+    def use_gram(self, tol: float) -> bool:
+        """Gram-matrix CD when n >= 2p, unless ``tol`` is near the rounding level of the Gram
+        form of ``||r||^2`` (cancellation error ~ 1e-16 ||y||^2 / n)."""
+        n, p = self.X.shape
+        if n < 2 * p or p > 3000:
+            return False
+        return tol >= 1e-11 * float(self.y @ self.y) / n
+
+    def gram(self) -> tuple[np.ndarray, np.ndarray, float]:
+        if "gram" not in self._cache:
+            X, y = self.X, self.y
+            self._cache["gram"] = (np.ascontiguousarray(X.T @ X), X.T @ y, float(y @ y))
+        return self._cache["gram"]
+
     def group_lipschitz(self, penalty: GroupLasso) -> np.ndarray:
         key = ("glips", penalty.groups.tobytes())
         if key not in self._cache:
@@ -237,7 +251,9 @@ def _initial_coef(prob: _Problem, coef_init) -> np.ndarray:
     return w
 
 
-def solve_prepared(prob: _Problem, penalty, *, tol, max_iter, solver, coef_init, intercept_init):
+def solve_prepared(
+    prob: _Problem, penalty, *, tol, max_iter, solver, coef_init, intercept_init, objective=True
+):
     """Solve on a prepared problem (shared by :func:`solve` and the path)."""
     _check_penalty(penalty, prob.datafit, prob.n_features)
     solver = _choose_solver(prob, penalty, solver)
@@ -259,7 +275,10 @@ def solve_prepared(prob: _Problem, penalty, *, tol, max_iter, solver, coef_init,
         )  # fmt: skip
     else:
         a, b = penalty.l1_l2(prob.n_features)
-        if isinstance(df, Quadratic):
+        if isinstance(df, Quadratic) and prob.use_gram(tol):
+            G, Xty, yy = prob.gram()
+            n_iter, cert = K.cd_gram(G, Xty, yy, X.shape[0], w, a, b, tol, max_iter, gap)
+        elif isinstance(df, Quadratic):
             r = y - X @ w
             n_iter, cert = K.cd_quadratic(X, y, w, r, a, b, prob.lipschitz(), tol, max_iter, gap)
         else:
@@ -268,16 +287,18 @@ def solve_prepared(prob: _Problem, penalty, *, tol, max_iter, solver, coef_init,
                 X, y, w, eta, c, a, b, df.kind, tol, max_iter, gap, prob.glm_intercept
             )
     kind = "duality_gap" if gap else "kkt"
-    return _finish(prob, penalty, w, c, int(n_iter), float(cert), kind, solver, tol)
+    return _finish(prob, penalty, w, c, int(n_iter), float(cert), kind, solver, tol, objective)
 
 
-def _finish(prob, penalty, w, c, n_iter, cert, kind, solver, tol) -> SolverResult:
+def _finish(prob, penalty, w, c, n_iter, cert, kind, solver, tol, with_objective) -> SolverResult:
     if prob.centred:
         intercept = prob.y_mean - prob.x_mean @ w
     else:
         intercept = float(c) if prob.fit_intercept else 0.0
-    eta = prob.X_orig @ w + intercept
-    objective = prob.datafit.value(prob.y_orig, eta) + penalty.value(w)
+    objective = np.nan  # the path skips it: an O(np) product per alpha
+    if with_objective:
+        eta = prob.X_orig @ w + intercept
+        objective = prob.datafit.value(prob.y_orig, eta) + penalty.value(w)
     converged = cert <= tol
     if not converged:
         warnings.warn(
