@@ -44,9 +44,15 @@ def _quadratic_case(X, y, penalty, sk_fn, n_alphas, eps, repeat):
     n = len(y)
     Xc, yc = X - X.mean(0), y - y.mean()
     gap_tol = SK_TOL * float(yc @ yc) / n
+    # both sides get the centred data and fit no intercept (lasso_path has none); both convert
+    # X to Fortran order inside the timing
     ours_t, ours = _best(
-        lambda: path(X, y, Quadratic(), penalty, n_alphas=n_alphas, eps=eps, tol=gap_tol), repeat
-    )
+        lambda: path(
+            Xc, yc, Quadratic(), penalty, n_alphas=n_alphas, eps=eps, tol=gap_tol,
+            fit_intercept=False,
+        ),
+        repeat,
+    )  # fmt: skip
     sk_t, (_, sk_coefs, _) = _best(
         lambda: sk_fn(Xc, yc, alphas=ours.alphas, tol=SK_TOL, max_iter=100_000), repeat
     )
