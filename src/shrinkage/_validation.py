@@ -95,3 +95,19 @@ def check_count(y: np.ndarray, name: str = "y") -> None:
     """Raise ``ValueError`` unless ``y`` holds non-negative integers (Poisson counts)."""
     if np.any(y < 0) or np.any(y != np.round(y)):
         raise ValueError(f"{name} must hold non-negative integer counts for a Poisson model")
+
+
+def check_positive_int(value, name: str) -> int:
+    """Return ``value`` as int, raising unless it is an integer >= 1."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer; got {type(value).__name__}")
+    if value < 1:
+        raise ValueError(f"{name} must be >= 1; got {value}")
+    return int(value)
+
+
+def check_choice(value, choices, name: str):
+    """Raise ``ValueError`` unless ``value`` is one of ``choices``."""
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {sorted(choices)}; got {value!r}")
+    return value
