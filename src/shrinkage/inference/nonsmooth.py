@@ -152,7 +152,10 @@ def group_l2_potential(
     b = pt.broadcast_to(b, (n_groups,))
     member = np.zeros((n_groups, size))
     member[gid, np.arange(size)] = 1.0
-    norms = pt.sqrt(pt.dot(member, pt.square(var.ravel())))
+    sq = pt.dot(member, pt.square(var.ravel()))
+    # sqrt with gradient 0 (not NaN) at an all-zero group, so gradient-based samplers can start
+    # at the origin; find_map never differentiates this term (it uses the prox)
+    norms = pt.switch(sq > 0, pt.sqrt(pt.switch(sq > 0, sq, 1.0)), 0.0)
     weight = 1.0 / b
     nonsmooth = pt.sum(weight * norms)
     m = member.sum(axis=1)
