@@ -110,8 +110,10 @@ CASES = {
     "bayes-lasso-est": (_diabetes, P.BayesianLasso(lam=30.0), "gaussian", {}),
     "group-lasso-fixed": (_group_data, P.GroupLasso(0.08), F.Gaussian(sigma=0.9), {}),
     "group-lasso-est": (_group_data, P.GroupLasso(0.08), "gaussian", {}),
-    "multi-group-fixed": (_multi_data, P.GroupLasso(0.1), F.MultiGaussian(sigma=0.5), {}),
-    "multi-group-est": (_multi_data, P.GroupLasso(0.1), "multi_gaussian", {}),
+    "multi-group-fixed": (_multi_data, P.GroupLasso(0.03), F.MultiGaussian(sigma=0.5), {}),
+    "multi-group-est": (_multi_data, P.GroupLasso(0.03), "multi_gaussian", {}),
+    # per-output sigma_hat: exercised through scikit-learn on the output-stacked design
+    "multi-laplace-est": (_multi_data, P.Laplace(0.05), "multi_gaussian", {}),
 }
 NEEDS_SOLVERS = {"group-lasso-fixed", "group-lasso-est", "multi-group-est"}
 _RESULTS: dict = {}
@@ -185,3 +187,8 @@ def test_horseshoe_is_not_applicable():
     assert res.applicable is False and res.passed is None
     assert "no convex penalty" in res.reason
     assert "not applicable" in str(res)
+
+
+def test_multi_output_group_prior_has_a_zero_row():
+    table = _result("multi-group-fixed").table["find_map"].unstack("output")
+    assert np.any(np.all(table.to_numpy() == 0, axis=1))

@@ -131,7 +131,9 @@ class CrossCheckResult:
             "scale); zero sets agree: "
             + ", ".join(f"{k} {'yes' if v else 'NO'}" for k, v in self.zero_sets_agree.items())
         )
-        lines.append(f"penalty at sigma = {self.sigma:.6g}: {self.penalty}")
+        sig = self.sigma
+        sig = f"{sig:.6g}" if isinstance(sig, float) else str(np.round(sig, 6).tolist())
+        lines.append(f"penalty at sigma = {sig}: {self.penalty}")
         lines.append(f"scikit-learn: {self.estimator}")
         lines.append(
             "objective (datafit + penalty): "
@@ -208,43 +210,45 @@ def cross_check(
     beta = np.asarray(res["beta"], dtype=float)
     icpt = np.asarray(res.values.get("intercept", np.zeros(beta.shape[1:])), dtype=float)
     sigma = _sigma_hat(family, fixed, res)
-    if np.ndim(sigma) and np.ptp(sigma) > 0:
-        return CrossCheckResult(
-            False,
-            None,
-            float("nan"),
-            pd.DataFrame(),
-            tol,
-            "the MAP has a different noise scale per output "
-            f"(sigma_hat = {np.round(sigma, 6).tolist()}); with unequal sigmas the "
-            "equivalent penalized problem weights each output differently, which neither "
-            "the solvers nor MultiTaskLasso express. Fix sigma (family sigma= or fixed=) to "
-            "cross-check.",
-            header=header,
-            map_result=res,
-        )
-    sigma = float(np.max(sigma))
-    loss_scale = {"sigma^2": sigma**2, "sigma": sigma, "1": 1.0}[_FAMILIES[family.name][1]]
-    kwargs = _penalty_kwargs(spec, res)
-    args = prior.penalty_alpha(sigma, design.n_obs, loss_scale=loss_scale, **kwargs)
-    kind = prior.penalty_name_for(**kwargs)
     fit_intercept = spec.intercept is not False
+    fam = family.name
+    if np.ndim(sigma) and np.ptp(sigma) > 0:  # per-output noise scales
+        if not design.standardize:
+            reason = "per-output noise scales need the centred (standardize=True) design"
+            return CrossCheckResult(
+                False, None, float("nan"), pd.DataFrame(), tol, reason, header=header
+            )
+        problem, fam = _stacked(design, np.asarray(sigma, dtype=float)), "gaussian"
+        kwargs = {"groups": np.tile(np.arange(design.n_features), design.n_outputs)}
+        kwargs = kwargs if prior.needs_groups else {}
+        # sigma is absorbed in the stacked design: datafit (1/2N)||y~ - X~ w||^2, c = 1
+        args = prior.penalty_alpha(1.0, problem.n_obs, loss_scale=1.0, **kwargs)
+        kind = prior.penalty_name_for(**kwargs)
+    else:
+        problem = _Plain(design)
+        sigma = float(np.max(sigma))
+        loss_scale = {"sigma^2": sigma**2, "sigma": sigma, "1": 1.0}[_FAMILIES[fam][1]]
+        kwargs = _penalty_kwargs(spec, res)
+        args = prior.penalty_alpha(sigma, design.n_obs, loss_scale=loss_scale, **kwargs)
+        kind = prior.penalty_name_for(**kwargs)
     columns = {"find_map": beta}
     intercepts = {"find_map": icpt}
     notes: list[str] = []
     certs: dict[str, Any] = {"find_map": f"{res.certificate:.2g} (KKT, grad of -logp)"}
 
-    sol = _run_solvers(design, family, kind, args, fit_intercept, notes)
+    sol = _run_solvers(problem, fam, kind, args, fit_intercept, notes)
     if sol is not None:
-        columns["solvers"], intercepts["solvers"] = _shape_like(sol.coef, beta), sol.intercept
+        coef, b0 = problem.unstack(sol.coef, sol.intercept)
+        columns["solvers"], intercepts["solvers"] = _shape_like(coef, beta), b0
         certs["solvers"] = f"{sol.certificate:.2g} ({sol.certificate_kind})"
-    est = _sklearn_estimator(family.name, kind, args, design.n_obs, fit_intercept)
+    est = _sklearn_estimator(fam, kind, args, problem.n_obs, fit_intercept)
     if isinstance(est, str):
         notes.append(f"scikit-learn: {est}")
         est_repr = "none"
     else:
         est_repr = repr(est)
-        coef, b0, n_iter = _fit_sklearn(est, design)
+        coef, b0, n_iter = _fit_sklearn(est, problem)
+        coef, b0 = problem.unstack(coef, b0)
         columns["sklearn"], intercepts["sklearn"] = _shape_like(coef, beta), b0
         certs["sklearn"] = f"n_iter={n_iter}"
     if include_find_MAP:
@@ -264,7 +268,7 @@ def cross_check(
     max_diff = float(max(diffs)) if diffs else float("nan")
     passed = (max_diff <= tol and all(zeros.values())) if diffs else None
     objectives = {
-        name: _objective(family.name, design, columns[name], intercepts[name], kind, args)
+        name: _objective(fam, problem, *problem.stack(columns[name], intercepts[name]), kind, args)
         for name in columns
     }
     objectives["find_map_logp"] = float(res.objective)
@@ -279,14 +283,67 @@ def cross_check(
         zero_sets_agree=zeros,
         objectives=objectives,
         certificates=certs,
-        sigma=sigma,
-        penalty=_penalty_repr(kind, args),
+        sigma=sigma if np.ndim(sigma) == 0 else np.asarray(sigma).tolist(),
+        penalty=_penalty_repr(kind, args) + problem.note,
         estimator=est_repr,
         reference_name=_reference_name(family.name, kind),
         notes=notes,
         header=header + (f", sigma {where}" if family.has_sigma else ""),
         map_result=res,
     )
+
+
+class _Stacked:
+    """Multi-output Gaussian with per-output ``sigma_k`` as one single-output problem.
+
+    ``sum_k ||Y_k - X W_k||^2 / (2 sigma_k^2)`` is ``(1/2)||y~ - X~ w||^2`` with
+    ``y~ = (Y_1/sigma_1, ..., Y_k/sigma_k)``, ``X~ = blockdiag(X/sigma_1, ..., X/sigma_k)`` and
+    ``w = vec(W)`` (output-major); a row group ``W_j`` becomes the group of feature ``j`` across
+    the blocks. Exact; the centred design makes every intercept 0 (one stacked intercept).
+    """
+
+    note = " on the output-stacked design (per-output sigma)"
+
+    def __init__(self, design, sigma: np.ndarray) -> None:
+        from scipy.linalg import block_diag
+
+        self.sigma, self.p, self.k = sigma, design.n_features, design.n_outputs
+        self.X = block_diag(*[design.X / s for s in sigma])
+        self.y = (design.y / sigma).T.ravel()
+        self.n_obs, self.n_outputs = self.X.shape[0], None
+
+    def unstack(self, coef, intercept):
+        W = np.asarray(coef, dtype=float).reshape(self.k, self.p).T
+        return W, float(np.ravel(intercept)[0]) * self.sigma
+
+    def stack(self, W, intercept):
+        return np.asarray(W).T.ravel(), float(np.mean(np.asarray(intercept) / self.sigma))
+
+
+class _Plain:
+    """The design as it is (identity stacking)."""
+
+    note = ""
+
+    def __init__(self, design) -> None:
+        self.X, self.y, self.n_obs, self.n_outputs = (
+            design.X,
+            design.y,
+            design.n_obs,
+            design.n_outputs,
+        )
+
+    @staticmethod
+    def unstack(coef, intercept):
+        return coef, intercept
+
+    @staticmethod
+    def stack(coef, intercept):
+        return coef, intercept
+
+
+def _stacked(design, sigma: np.ndarray) -> _Stacked:
+    return _Stacked(design, sigma)
 
 
 # ---------------------------------------------------------------------- applicability
@@ -344,10 +401,10 @@ def _penalty_kwargs(spec, res) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------- references
-def _run_solvers(design, family, kind, args, fit_intercept, notes):
-    datafit_name = _FAMILIES[family.name][0]
+def _run_solvers(design, family: str, kind, args, fit_intercept, notes):
+    datafit_name = _FAMILIES[family][0]
     if datafit_name is None:
-        notes.append(f"solvers: no datafit for the {family.name!r} likelihood (L1 loss)")
+        notes.append(f"solvers: no datafit for the {family!r} likelihood (L1 loss)")
         return None
     try:
         from shrinkage.solvers import datafits, penalties, solve
