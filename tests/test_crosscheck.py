@@ -192,3 +192,29 @@ def test_horseshoe_is_not_applicable():
 def test_multi_output_group_prior_has_a_zero_row():
     table = _result("multi-group-fixed").table["find_map"].unstack("output")
     assert np.any(np.all(table.to_numpy() == 0, axis=1))
+
+
+def test_normal_intercept_prior_on_logistic_is_not_applicable():
+    X, y = _breast_cancer()
+    res = cross_check(shrinkage.build_model(X, y, prior=P.Laplace(0.1), family="bernoulli"))
+    assert res.passed is None and "intercept='flat'" in res.reason
+
+
+def test_median_regression_map_is_exact_and_refuses_what_it_cannot_do():
+    from shrinkage.inference import find_map
+
+    res = _result("median-laplace-est")
+    # LP duality gap and |dF/dlog sigma| from the model's gradient: rounding level (~1e-13)
+    assert res.map_result.converged and res.map_result.certificate <= 1e-10
+    X, y = load_diabetes()
+    with pytest.raises(NotImplementedError, match="intercept='flat'"):
+        find_map(shrinkage.build_model(X, y, prior=P.Laplace(0.02), family="laplace"))
+    model = shrinkage.build_model(X, y, prior=P.Gaussian(), family="laplace", intercept=False)
+    with pytest.raises(NotImplementedError, match="Laplace and"):
+        find_map(model)
+
+
+def test_bad_tol_raises():
+    X, y = load_diabetes()
+    with pytest.raises(ValueError, match="tol"):
+        cross_check(shrinkage.build_model(X, y, prior=P.Laplace()), tol=-1.0)
