@@ -137,6 +137,7 @@ def build_model(
             n_outputs=design.n_outputs,
             groups=group_codes,
             sigma=sigma if sigma is not None else family.pseudo_sigma(design.y),
+            noise_sigma=sigma,
         )
         beta = prior.build(ctx)
         a = _build_intercept(intercept, family, design, out_dims)

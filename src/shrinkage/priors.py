@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import numpy as np
+from scipy.special import erfcx
 
 from shrinkage._validation import check_positive
 
@@ -50,6 +51,8 @@ class BuildContext:
         Group code per feature (dim ``group`` holds the names).
     sigma : tensor or float
         Noise scale of the likelihood (scalar), or a pseudo-sigma for families without one.
+    noise_sigma : tensor, float or None
+        The likelihood's own noise scale; None for families without one.
     """
 
     dims: tuple[str, ...]
@@ -58,6 +61,7 @@ class BuildContext:
     n_outputs: int | None = None
     groups: np.ndarray | None = None
     sigma: Any = 1.0
+    noise_sigma: Any = None
 
     @property
     def n_groups(self) -> int | None:
@@ -81,7 +85,13 @@ class Prior:
         raise NotImplementedError
 
     def penalty_alpha(self, sigma: float, n: int, **kwargs: Any) -> dict[str, Any] | None:
-        """Constructor arguments of the equivalent solvers penalty at ``sigma`` and ``n``."""
+        """Constructor arguments of the equivalent solvers penalty at ``sigma`` and ``n``.
+
+        ``loss_scale=c`` (keyword) sets the likelihood's factor (``-log p(y | beta) =
+        (n / c) datafit + const``): ``sigma^2`` by default (Gaussian likelihood,
+        ``(1/2n)||r||^2``), ``sigma`` for the Laplace likelihood with ``(1/n) sum |r|``,
+        ``1`` for logistic / Poisson. The penalty is then ``(c / n) * (-log prior)``.
+        """
         return None
 
     def penalty(self, sigma: float, n: int, **kwargs: Any):
@@ -109,6 +119,18 @@ def _check_sigma_n(sigma: float, n: int) -> tuple[float, int]:
     return sigma, int(n)
 
 
+def _loss_factor(sigma: float, n: int, loss_scale: float | None) -> float:
+    """``c / n``: the factor turning ``-log p(y | beta)`` into the datafit's row average.
+
+    ``-log p(y|beta) = (n / c) * datafit + const`` with ``c = sigma^2`` for the Gaussian
+    likelihood and datafit ``(1/2n)||r||^2`` (the default), ``c = sigma`` for the Laplace
+    likelihood and datafit ``(1/n) sum |r_i|``, ``c = 1`` for logistic / Poisson. Multiplying
+    ``-log posterior`` by ``c / n`` gives ``datafit + (c / n) * (-log prior)``: the penalty.
+    """
+    c = sigma**2 if loss_scale is None else check_positive(loss_scale, "loss_scale")
+    return c / n
+
+
 @dataclass(frozen=True)
 class Gaussian(Prior):
     """Ridge prior: ``beta_j ~ Normal(0, scale)``.
@@ -132,7 +154,7 @@ class Gaussian(Prior):
 
     def penalty_alpha(self, sigma: float, n: int, **kwargs: Any) -> dict[str, Any]:
         sigma, n = _check_sigma_n(sigma, n)
-        return {"alpha": sigma**2 / (n * self.scale**2)}
+        return {"alpha": _loss_factor(sigma, n, kwargs.get("loss_scale")) / self.scale**2}
 
 
 @dataclass(frozen=True)
@@ -158,7 +180,7 @@ class Laplace(Prior):
 
     def penalty_alpha(self, sigma: float, n: int, **kwargs: Any) -> dict[str, Any]:
         sigma, n = _check_sigma_n(sigma, n)
-        return {"alpha": sigma**2 / (n * self.scale)}
+        return {"alpha": _loss_factor(sigma, n, kwargs.get("loss_scale")) / self.scale}
 
 
 @dataclass(frozen=True)
@@ -196,23 +218,18 @@ class BayesianLasso(Prior):
             lam = pm.Deterministic("lasso_lambda", pm.math.sqrt(lam2))
         else:
             lam = self.lam
-        return pm.Laplace("beta", 0.0, ctx.sigma / lam, dims=ctx.dims)
+        sigma = 1.0 if ctx.noise_sigma is None else ctx.noise_sigma  # documented: 1 without one
+        return pm.Laplace("beta", 0.0, sigma / lam, dims=ctx.dims)
 
     def penalty_alpha(
         self, sigma: float, n: int, *, lam: float | None = None, **kwargs: Any
     ) -> dict[str, Any] | None:
         sigma, n = _check_sigma_n(sigma, n)
         lam = self.lam if lam is None else check_positive(lam, "lam")
-        return None if lam is None else {"alpha": sigma * lam / n}
-
-
-def _elastic_net_logp(value, b, t):
-    """log of ``exp(-|x|/b - x^2/(2 t^2)) / Z``, ``Z = t sqrt(2 pi) erfcx(t / (sqrt2 b))``."""
-    import pytensor.tensor as pt
-
-    a = t / (np.sqrt(2.0) * b)
-    log_z = pt.log(t) + 0.5 * np.log(2 * np.pi) + pt.log(pt.erfcx(a))
-    return -pt.abs(value) / b - value**2 / (2 * t**2) - log_z
+        if lam is None:
+            return None
+        # -log prior = (lam / sigma) ||beta||_1: alpha = (c / n) lam / sigma (= sigma lam / n)
+        return {"alpha": _loss_factor(sigma, n, kwargs.get("loss_scale")) * lam / sigma}
 
 
 def _elastic_net_random(b, t, rng=None, size=None):
@@ -224,6 +241,33 @@ def _elastic_net_random(b, t, rng=None, size=None):
     mag = truncnorm.rvs((0 - mu) / t, np.inf, loc=mu, scale=t, size=size, random_state=rng)
     sign = rng.choice(np.array([-1.0, 1.0]), size=np.shape(mag))
     return sign * mag
+
+
+def _flat_with_sampler(name: str, random, params: tuple, dims, signature: str | None = None):
+    """A free variable with log-density 0 (like ``pm.Flat``) that still has a sampler.
+
+    The prior's density is added as potentials (``l1_potential`` / ``group_l2_potential``,
+    which ``find_map`` treats exactly); ``random`` draws from the full prior so that prior
+    predictive sampling stays right (PyMC ignores potentials there).
+    """
+    import pymc as pm
+    import pytensor.tensor as pt
+
+    core = 0 if signature is None else signature.split("->")[1].count(",") + 1
+
+    def logp(value, *_params):
+        zeros = pt.zeros_like(value)
+        return zeros.sum(axis=tuple(range(-core, 0))) if core else zeros
+
+    return pm.CustomDist(
+        name,
+        *params,
+        logp=logp,
+        random=random,
+        signature=signature,
+        support_point=lambda rv, size, *_p: pm.math.zeros_like(rv),
+        dims=dims,
+    )
 
 
 @dataclass(frozen=True)
@@ -252,21 +296,24 @@ class ElasticNet(Prior):
 
     def build(self, ctx: BuildContext):
         import pymc as pm
+        import pytensor.tensor as pt
 
-        return pm.CustomDist(
-            "beta",
-            self.l1_scale,
-            self.l2_scale,
-            logp=_elastic_net_logp,
-            random=_elastic_net_random,
-            support_point=lambda rv, size, b, t: pm.math.zeros_like(rv),
-            dims=ctx.dims,
-        )
+        from shrinkage.inference.nonsmooth import l1_potential
+
+        b, t = self.l1_scale, self.l2_scale
+        beta = _flat_with_sampler("beta", _elastic_net_random, (b, t), ctx.dims)
+        # the exact MAP needs the L1 half as a marked term and the ridge half as a smooth one;
+        # the normalizer log Z sits with the ridge half, so the sum is the density above
+        l1_potential("beta_l1", beta, b, normalize=False)
+        log_z = math.log(t) + 0.5 * math.log(2 * math.pi) + math.log(erfcx(t / (math.sqrt(2) * b)))
+        pm.Potential("beta_ridge", -pt.sum(beta**2) / (2 * t**2) - beta.size * log_z)
+        return beta
 
     def penalty_alpha(self, sigma: float, n: int, **kwargs: Any) -> dict[str, Any]:
         sigma, n = _check_sigma_n(sigma, n)
-        a1 = sigma**2 / (n * self.l1_scale)
-        a2 = sigma**2 / (n * self.l2_scale**2)
+        factor = _loss_factor(sigma, n, kwargs.get("loss_scale"))
+        a1 = factor / self.l1_scale
+        a2 = factor / self.l2_scale**2
         return {"alpha": a1 + a2, "l1_ratio": a1 / (a1 + a2)}
 
 
@@ -357,14 +404,6 @@ def _group_matrix(ctx: BuildContext) -> tuple[np.ndarray, np.ndarray]:
     return onehot, sizes
 
 
-def _safe_norm(sq):
-    """sqrt with gradient 0 (not NaN) at exactly 0: the density's kink sits at the origin."""
-    import pytensor.tensor as pt
-
-    pos = sq > 0
-    return pt.switch(pos, pt.sqrt(pt.switch(pos, sq, 1.0)), 0.0)
-
-
 def multivariate_laplace_logp_numpy(x: np.ndarray, b: float) -> float:
     """log density of ``exp(-||x||_2 / b)`` on R^m, normalized.
 
@@ -408,25 +447,13 @@ class GroupLasso(Prior):
         return self.scale / np.sqrt(np.asarray(sizes, float))
 
     def build(self, ctx: BuildContext):
-        import pymc as pm
+        from shrinkage.inference.nonsmooth import group_l2_potential
 
         onehot, sizes = _group_matrix(ctx)
         b = self.group_scales(sizes)
-        log_z = np.array(
-            [
-                multivariate_laplace_logp_numpy(np.zeros(int(m)), bg)
-                for m, bg in zip(sizes, b, strict=True)
-            ]
-        )  # -log Z_g: the normalizing constants are data, not parameters
         multi = ctx.n_outputs is not None
 
-        def logp(value, _b):
-            sq = value**2
-            row_sq = sq.sum(axis=-1) if multi else sq
-            norms = _safe_norm(pm.math.dot(onehot, row_sq))
-            return (-norms / b + log_z).sum()
-
-        def random(_b, rng=None, size=None):
+        def random(_template, rng=None, size=None):
             shape = (ctx.n_features, ctx.n_outputs) if multi else (ctx.n_features,)
             lead = () if size is None else tuple(np.atleast_1d(size))
             lead = lead[: len(lead) - len(shape)] if len(lead) >= len(shape) else lead
@@ -439,15 +466,13 @@ class GroupLasso(Prior):
 
         # the (unused) template parameter carries the support shape for the signature
         template = np.zeros((ctx.n_features, ctx.n_outputs) if multi else (ctx.n_features,))
-        return pm.CustomDist(
-            "beta",
-            template,
-            logp=logp,
-            random=random,
-            signature="(p,k)->(p,k)" if multi else "(p)->(p)",
-            support_point=lambda rv, size, _b: pm.math.zeros_like(rv),
-            dims=ctx.dims,
-        )
+        signature = "(p,k)->(p,k)" if multi else "(p)->(p)"
+        beta = _flat_with_sampler("beta", random, (template,), ctx.dims, signature)
+        # one label per coefficient: a multi-output row belongs to its feature's group
+        labels = np.repeat(ctx.groups[:, None], ctx.n_outputs, axis=1) if multi else ctx.groups
+        # normalized multivariate Laplace per group, a term find_map handles exactly
+        group_l2_potential("beta_group_l2", beta, labels, b)
+        return beta
 
     def penalty_name_for(self, *, n_outputs: int | None = None, **kwargs: Any) -> str:
         return "L21" if n_outputs else "GroupLasso"
@@ -462,14 +487,15 @@ class GroupLasso(Prior):
         **kwargs: Any,
     ) -> dict[str, Any] | None:
         sigma, n = _check_sigma_n(sigma, n)
+        factor = _loss_factor(sigma, n, kwargs.get("loss_scale"))
         if n_outputs:
             if groups is not None and len(np.unique(groups)) != len(groups):
                 return None  # blocks of rows: no solvers penalty
-            return {"alpha": sigma**2 * math.sqrt(n_outputs) / (n * self.scale)}
+            return {"alpha": factor * math.sqrt(n_outputs) / self.scale}
         if groups is None:
             raise ValueError("GroupLasso.penalty needs groups= (an integer label per column)")
         groups = np.unique(np.asarray(groups), return_inverse=True)[1]
-        return {"alpha": sigma**2 / (n * self.scale), "groups": groups}
+        return {"alpha": factor / self.scale, "groups": groups}
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,9 @@ with the density taken in the model's *original* parametrization (PyMC's
 ``sigma`` are optimized on PyMC's unconstrained scale (``log sigma``) but without the
 log-Jacobian, so the optimum is the mode of ``p(sigma, beta | y)``, not of ``p(log sigma, ...)``.
 
+Median regression (a ``build_model`` model with ``family="laplace"``) is dispatched to
+:mod:`shrinkage.inference.median` (exact linear programs; its L1 loss has no cheap prox).
+
 Algorithm: accelerated proximal gradient (FISTA with backtracking and function-value restart)
 until the zero pattern settles, then a Newton polish of the smooth problem on that face
 (Hessian by central differences of the PyTensor gradient; steps never cross zero), repeated
@@ -29,6 +32,7 @@ import pytensor.tensor as pt
 from sklearn.exceptions import ConvergenceWarning
 
 from shrinkage.inference._problem import CompositeProblem
+from shrinkage.inference.median import is_median_regression, median_map
 from shrinkage.inference.nonsmooth import group_l2_potential, l1_potential
 
 __all__ = ["MapResult", "find_map", "group_l2_potential", "l1_potential"]
@@ -109,6 +113,8 @@ def find_map(
         raise ValueError(f"tol must be a finite number > 0; got {tol!r}")
     if not (isinstance(max_iter, (int, np.integer)) and max_iter > 0):
         raise ValueError(f"max_iter must be a positive integer; got {max_iter!r}")
+    if is_median_regression(model):  # non-separable L1 loss: exact by linear programming
+        return median_map(model, tol=tol, max_iter=int(max_iter), fixed=fixed)
     point = model.initial_point()
     fixed_values = _to_value_space(model, fixed or {}, point, "fixed")
     point.update(fixed_values)

@@ -95,11 +95,13 @@ def l1_potential(
     mu_arr = np.asarray(mu, dtype=float)
     if not np.all(np.isfinite(mu_arr)):
         raise ValueError(f"mu must be finite; got {mu_arr}")
-    weight = pt.broadcast_to(1.0 / b, var.shape).ravel()
+    # a static shape: ``var.shape`` would make the weight a function of ``var`` itself
+    shape = tuple(int(d) for d in _shape(var, model))
+    weight = pt.broadcast_to(1.0 / b, shape).ravel()
     nonsmooth = pt.sum(pt.abs(var - mu_arr).ravel() * weight)
-    smooth = -pt.sum(pt.broadcast_to(pt.log(2.0 * b), var.shape)) if normalize else pt.zeros(())
+    smooth = -pt.sum(pt.broadcast_to(pt.log(2.0 * b), shape)) if normalize else pt.zeros(())
     pot = pm.Potential(name, smooth - nonsmooth, model=model)
-    mu_flat = np.broadcast_to(mu_arr, tuple(int(d) for d in _shape(var, model))).ravel()
+    mu_flat = np.broadcast_to(mu_arr, shape).ravel()
     setattr(pot.tag, TAG, NonSmoothTerm("l1", var, mu_flat, weight, None, smooth, name))
     return pot
 
@@ -152,7 +154,10 @@ def group_l2_potential(
     b = pt.broadcast_to(b, (n_groups,))
     member = np.zeros((n_groups, size))
     member[gid, np.arange(size)] = 1.0
-    norms = pt.sqrt(pt.dot(member, pt.square(var.ravel())))
+    sq = pt.dot(member, pt.square(var.ravel()))
+    # sqrt with gradient 0 (not NaN) at an all-zero group, so gradient-based samplers can start
+    # at the origin; find_map never differentiates this term (it uses the prox)
+    norms = pt.switch(sq > 0, pt.sqrt(pt.switch(sq > 0, sq, 1.0)), 0.0)
     weight = 1.0 / b
     nonsmooth = pt.sum(weight * norms)
     m = member.sum(axis=1)
