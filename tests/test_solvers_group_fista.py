@@ -4,6 +4,7 @@ import warnings
 
 import numpy as np
 import pytest
+from _solver_data import breast_cancer, prostate, synthetic
 from sklearn.exceptions import ConvergenceWarning
 
 from shrinkage.solvers import (
@@ -20,8 +21,6 @@ from shrinkage.solvers import (
     certificate,
     solve,
 )
-
-from ._solver_data import breast_cancer, prostate, synthetic
 
 GROUPS = np.repeat([7, 3, 11, 5, 2, 9], [1, 3, 6, 2, 10, 8])  # 30 columns, unequal sizes, labels
 # arbitrary integers

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from _solver_data import breast_cancer, diabetes, prostate
 from joblib import parallel_config
 from sklearn.linear_model import enet_path, lasso_path
 
@@ -18,8 +19,6 @@ from shrinkage.solvers import (
     solve,
 )
 from shrinkage.solvers.cv import one_se_rule
-
-from ._solver_data import breast_cancer, diabetes, prostate
 
 
 def test_lasso_path_matches_sklearn():

@@ -9,6 +9,7 @@ diabetes response, whose coefficients are in the hundreds).
 
 import numpy as np
 import pytest
+from _solver_data import breast_cancer, diabetes, prostate, synthetic
 from sklearn import linear_model as sk
 
 from shrinkage.solvers import (
@@ -22,8 +23,6 @@ from shrinkage.solvers import (
     Quadratic,
     solve,
 )
-
-from ._solver_data import breast_cancer, diabetes, prostate, synthetic
 
 ATOL = 1e-6  # acceptance target of issue 2
 
