@@ -260,9 +260,12 @@ def _run_chain(X, y, spec: Prior, draws, tune, noise, intercept, method, seed, p
     out: dict[str, list] = {"beta": [], "sigma": []}
     sweeps = range(tune + draws)
     if progressbar:
-        from tqdm.auto import tqdm
-
-        sweeps = tqdm(sweeps)
+        try:
+            from tqdm.auto import tqdm
+        except ImportError:  # tqdm is optional: run without a bar
+            pass
+        else:
+            sweeps = tqdm(sweeps)
     for it in sweeps:
         sig.e2 = icpt.e2()
         fac = prior.step(data, sig, rng)
