@@ -222,11 +222,16 @@ def _datatree(model, spec, args, res) -> xr.DataTree:
 def prefer_gibbs(spec: ModelSpec) -> bool:
     """The ``sampler="auto"`` rule: Gibbs where it is the faster exact choice (measured).
 
-    Gaussian family with a horseshoe-family prior (horseshoe, regularized, group horseshoe).
+    Gaussian family, a horseshoe-family prior (horseshoe, regularized, group horseshoe) and
+    ``p > n``. Measured (4 chains x 1000, shared 2-core machine): horseshoe n=100, p=200,
+    5 signals: Gibbs 0 divergences, max r_hat 1.005, min bulk ESS 601 in 38 s (15.8 ESS/s);
+    textbook non-centred NUTS 201 divergences, 15.7 ESS/s. For ``p <= n`` NUTS on the
+    horseshoe is cheap and the choice stays with NUTS.
     """
     try:
         gibbs_arguments(spec)
     except ValueError:
         return False
     horseshoes = (priors.Horseshoe, priors.RegularizedHorseshoe, priors.GroupHorseshoe)
-    return type(spec.prior) in horseshoes
+    design = spec.design
+    return type(spec.prior) in horseshoes and design.n_features > design.n_obs

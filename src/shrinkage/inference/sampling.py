@@ -54,12 +54,17 @@ def sample(
         Chains run in parallel on ``min(chains, os.cpu_count())`` cores by default.
     random_seed : int, optional
     sampler : {"auto", "nutpie", "pymc", "gibbs"}
-        ``"auto"``: nutpie when installed, else PyMC's NUTS. ``"gibbs"`` is not implemented yet.
+        ``"gibbs"``: the exact Gibbs sampler (Gaussian family; Gaussian, Laplace,
+        BayesianLasso, Horseshoe, RegularizedHorseshoe, GroupLasso, GroupHorseshoe priors),
+        same posterior and layout. ``"auto"``: Gibbs for the Gaussian family with a
+        horseshoe-family prior and more features than rows (``p > n``), where NUTS is slow
+        and divergent (measured: see ``_gibbs_adapter.prefer_gibbs``); otherwise nutpie when
+        installed, else PyMC's NUTS.
     target_accept : float, optional
         NUTS target acceptance; default per prior (0.99 for the horseshoe family, 0.9 otherwise).
     progressbar : bool
     **kwargs
-        Passed to ``pymc.sample``.
+        Passed to ``pymc.sample`` (to ``gibbs_sample`` for Gibbs, e.g. ``method``).
 
     Returns
     -------
