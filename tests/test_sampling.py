@@ -16,11 +16,6 @@ def _tiny_model():
     return build_model(X, X[:, 0] + rng.normal(size=20), prior=P.Gaussian())
 
 
-def test_gibbs_not_implemented_yet():
-    with pytest.raises(NotImplementedError, match="gibbs"):
-        sample(_tiny_model(), sampler="gibbs")
-
-
 def test_unknown_sampler():
     with pytest.raises(ValueError, match="sampler must be"):
         sample(_tiny_model(), sampler="metropolis")

@@ -3,20 +3,24 @@
 Each prior writes the prior variance of ``beta_j`` as ``sigma^2 * v_j`` (``sigma_scaled``) or
 ``v_j`` (not sigma-scaled) with ``v`` a function of its scales, and provides
 
-* ``factor(data, sigma2_fixed, rng)`` (sigma-scaled priors): update the global scale(s) from
-  their marginal with ``beta`` (and ``sigma^2`` unless fixed) integrated out, and return the
-  :class:`~shrinkage.inference._gibbs_draws.Factor` of the current variances, from which
-  ``sigma^2`` and ``beta`` are then drawn exactly;
-* ``variances()`` (``v``), ``update(beta, sigma2, rng)`` (local scales and hyper-parameters
-  given ``beta``), ``record()`` (the variables named in docs/conventions.md).
+* ``step(data, sig, rng)``: update the global scale(s) from their marginal with ``beta``
+  integrated out and, where that is exact, ``sigma^2`` (a :class:`~._gibbs_sigma.Sigma`) too;
+  return the :class:`~shrinkage.inference._gibbs_draws.Factor` of the current variances
+  relative to ``sigma^2``, from which ``beta`` is then drawn exactly;
+* ``sigma_done``: whether ``step`` updated ``sigma^2`` (otherwise the sampler draws it given
+  ``beta`` after ``update``);
+* ``update(data, beta, sig, rng)`` (local scales and hyper-parameters given ``beta``),
+  ``record()`` (the variables named in the module doc of :mod:`.gibbs`).
 
 Log-target of the global-scale update (Johndrow, Orenstein & Bhattacharya 2020), with
-``M = I + X diag(v) X'`` and ``Q = y'M^{-1}y`` on data rotated onto ``1``-perp (the flat
-intercept integrated out: ``n - 1`` rows), Jeffreys ``p(sigma^2) ∝ 1/sigma^2``::
+``M = I + X diag(v / sigma^2) X'`` and ``Q = y'M^{-1}y`` on data rotated onto ``1``-perp::
 
-    log p(tau | lam, y) = -log det(M)/2 - (n - 1)/2 log Q + log p(tau) + const,
+    log p(tau | lam, y) = -log det(M)/2 - N/2 log(Q + e2) + log p(tau) + const
 
-or ``-log det(M)/2 - Q/(2 sigma^2) + log p(tau)`` when ``sigma`` is fixed.
+when every scale is sigma-scaled and ``p(sigma^2) ∝ 1/sigma^2`` (``sigma^2`` integrated out),
+otherwise ``-log det(M)/2 - Q/(2 sigma^2) + log p(tau | sigma)`` at the current ``sigma``,
+followed by a slice update of ``log sigma^2`` on ``p(sigma^2 | tau, lam, y)`` (``beta``
+integrated out; one Cholesky per evaluation). ``N``, ``e2``: see :mod:`._gibbs_sigma`.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from __future__ import annotations
 import numpy as np
 
 from shrinkage.inference._gibbs_draws import Factor, LinearGaussian
+from shrinkage.inference._gibbs_sigma import Sigma
 from shrinkage.inference._gibbs_updates import (
     collapsed_local_sweep,
     halfcauchy_precision_slice,
@@ -31,14 +36,9 @@ from shrinkage.inference._gibbs_updates import (
 )
 
 
-def _marginal_loglik(fac: Factor, n_eff: int, sigma2_fixed: float | None) -> float:
-    if sigma2_fixed is None:
-        return -0.5 * fac.logdet - 0.5 * n_eff * np.log(fac.quad)
-    return -0.5 * fac.logdet - 0.5 * fac.quad / sigma2_fixed
-
-
 def _log_halfcauchy(x: float, scale: float) -> float:
-    return -np.log1p((x / scale) ** 2)
+    """``log C+(x; 0, scale)`` up to the constant ``log(2/pi)``."""
+    return -np.log(scale) - np.log1p((x / scale) ** 2)
 
 
 def _wald_precision(norm_beta, sigma2, lam2, rng):
@@ -57,7 +57,7 @@ def _record_lambda(params, lam2):
 
 
 class Prior:
-    """Base class: fixed-variance behaviour shared by all priors."""
+    """Base class: priors without a global scale (variances fixed given the local scales)."""
 
     sigma_scaled = True
     tau_width = 1.0  # slice width on log tau
@@ -65,18 +65,29 @@ class Prior:
     def __init__(self, p: int, groups: np.ndarray | None, params: dict) -> None:
         self.p, self.groups = p, groups
         self.params = params
+        if "sigma_scaled" in params:
+            self.sigma_scaled = bool(params["sigma_scaled"])
+
+    @property
+    def sigma_done(self) -> bool:
+        return self.sigma_scaled
 
     def init(self, rng: np.random.Generator) -> None:
         """Draw a dispersed starting state."""
 
     def variances(self) -> np.ndarray:
+        """``v``: prior variances of ``beta`` (relative to ``sigma^2`` if sigma-scaled)."""
         raise NotImplementedError
 
-    def factor(self, data: LinearGaussian, sigma2_fixed, rng) -> Factor:
-        return data.kernel(self.variances()).factor(1.0)
+    def step(self, data: LinearGaussian, sig: Sigma, rng: np.random.Generator) -> Factor:
+        if self.sigma_scaled:  # sigma^2 | scales with beta integrated out, then beta
+            fac = data.kernel(self.variances()).factor(1.0)
+            sig.draw(fac.quad, rng)
+            return fac
+        return data.kernel(self.variances() / sig.sigma2).factor(1.0)
 
     def update(
-        self, data: LinearGaussian, beta: np.ndarray, sigma2: float, rng: np.random.Generator
+        self, data: LinearGaussian, beta: np.ndarray, sig: Sigma, rng: np.random.Generator
     ) -> np.ndarray:
         """Update local scales and hyper-parameters given ``beta`` and ``sigma^2``.
 
@@ -84,7 +95,11 @@ class Prior:
         """
         return beta
 
-    def record(self) -> dict[str, np.ndarray | float]:
+    def _s2(self, sig: Sigma) -> float:
+        """``sigma^2`` in the mixing updates (1 when the prior is not sigma-scaled)."""
+        return sig.sigma2 if self.sigma_scaled else 1.0
+
+    def record(self, sig: Sigma) -> dict[str, np.ndarray | float]:
         return {}
 
     def stats(self) -> dict[str, float]:
@@ -93,10 +108,6 @@ class Prior:
 
 class Gaussian(Prior):
     """``beta_j ~ N(0, scale^2)``, or ``N(0, sigma^2 scale^2)`` with ``sigma_scaled=True``."""
-
-    def __init__(self, p, groups, params):
-        super().__init__(p, groups, params)
-        self.sigma_scaled = bool(params["sigma_scaled"])
 
     def variances(self):
         return np.full(self.p, self.params["scale"] ** 2)
@@ -116,7 +127,7 @@ class Laplace(Prior):
     def variances(self):
         return self.s
 
-    def update(self, data, beta, sigma2, rng):
+    def update(self, data, beta, sig, rng):
         lam2 = 1.0 / self.params["b"] ** 2
         self.s = 1.0 / _wald_precision(np.abs(beta), 1.0, lam2, rng)
         return beta
@@ -137,14 +148,14 @@ class BayesianLasso(Prior):
     def variances(self):
         return self.t
 
-    def update(self, data, beta, sigma2, rng):
-        self.t = 1.0 / _wald_precision(np.abs(beta), sigma2, self.lam2, rng)
+    def update(self, data, beta, sig, rng):
+        self.t = 1.0 / _wald_precision(np.abs(beta), sig.sigma2, self.lam2, rng)
         if self.params["lasso_lambda"] is None:
             rate = self.params["delta"] + 0.5 * self.t.sum()
             self.lam2 = rng.gamma(self.params["r"] + self.p) / rate
         return beta
 
-    def record(self):
+    def record(self, sig):
         return _record_lambda(self.params, self.lam2)
 
 
@@ -156,7 +167,7 @@ class GroupLasso(Prior):
     ``p(beta | sigma) ∝ exp(-(lambda/sigma) sum_g w_g ||beta_g||_2)``. Conditional
     ``1/t_g ~ InvGaussian(lambda_g sigma / ||beta_g||, lambda_g^2)``; with
     ``lambda^2 ~ Gamma(r, rate delta)``, ``lambda^2 | t ~ Gamma(r + sum (m_g+1)/2,
-    delta + sum w_g^2 t_g / 2)``.
+    delta + sum w_g^2 t_g / 2)``. With ``sigma_scaled=False`` read ``sigma = 1`` throughout.
     """
 
     def __init__(self, p, groups, params):
@@ -172,35 +183,42 @@ class GroupLasso(Prior):
     def variances(self):
         return self.t[self.groups]
 
-    def update(self, data, beta, sigma2, rng):
+    def update(self, data, beta, sig, rng):
         norms = np.sqrt(np.bincount(self.groups, weights=beta**2, minlength=self.sizes.size))
-        self.t = 1.0 / _wald_precision(norms, sigma2, self.lam2 * self.w2, rng)
+        self.t = 1.0 / _wald_precision(norms, self._s2(sig), self.lam2 * self.w2, rng)
         if self.params["lasso_lambda"] is None:
             shape = self.params["r"] + 0.5 * np.sum(self.sizes + 1)
             rate = self.params["delta"] + 0.5 * np.sum(self.w2 * self.t)
             self.lam2 = rng.gamma(shape) / rate
         return beta
 
-    def record(self):
+    def record(self, sig):
         return _record_lambda(self.params, self.lam2)
 
 
 class Horseshoe(Prior):
-    """``beta_j ~ N(0, sigma^2 tau^2 lam_j^2)``, ``lam_j ~ C+(0, 1)``, ``tau ~ C+(0, tau0)``.
+    """``beta_j ~ N(0, tau^2 lam_j^2)``, ``lam_j ~ C+(0, 1)``, ``tau ~ C+(0, A)``.
 
-    ``tau0`` is ``global_scale``.
+    ``A = global_scale * sigma`` with ``sigma_scaled=True`` (equivalently ``beta_j ~ N(0,
+    sigma^2 t^2 lam_j^2)``, ``t = tau/sigma ~ C+(0, global_scale)``, the recorded ``tau``),
+    ``A = global_scale`` otherwise. The state holds the absolute ``tau``.
 
-    ``tau``: slice sampling of ``log tau`` on its marginal with ``beta`` and ``sigma^2``
-    integrated out (the kernel ``X diag(lam^2) X'`` is built once per sweep, each evaluation is
-    one small Cholesky). ``(lam_j, beta_j)``: a single-site collapsed sweep (``log lam_j``
-    slice-sampled with ``beta_j`` integrated out, then ``beta_j``), which replaces Makalic &
-    Schmidt's auxiliary inverse-gamma layer and breaks the ``beta_j``-``lam_j`` coupling near
-    zero. ``tau`` is also moved with ``tau lam_j`` held fixed (:meth:`interweave_tau`).
+    ``tau``: slice sampling of ``log tau`` on its marginal with ``beta`` (and ``sigma^2`` when
+    exact) integrated out (the kernel ``X diag(lam^2) X'`` is built once per sweep, each
+    evaluation is one small Cholesky). ``(lam_j, beta_j)``: a single-site collapsed sweep
+    (``log lam_j`` slice-sampled with ``beta_j`` integrated out, then ``beta_j``), which replaces
+    Makalic & Schmidt's auxiliary inverse-gamma layer and breaks the ``beta_j``-``lam_j``
+    coupling near zero. ``tau`` is also moved with ``tau lam_j`` held fixed
+    (:meth:`interweave_tau`).
     """
+
+    sigma_done = True
 
     def init(self, rng):
         self.tau = self.params["global_scale"] * np.exp(rng.normal())
         self.lam = np.abs(rng.standard_cauchy(self._n_local()))
+        self.c2 = np.inf
+        self.n_evals = 0
 
     def _n_local(self):
         return self.p
@@ -208,30 +226,93 @@ class Horseshoe(Prior):
     def _local_var(self):
         return self.lam**2
 
-    def variances(self):
-        return self.tau**2 * self._local_var()
+    def _fully_scaled(self) -> bool:
+        return self.sigma_scaled
 
-    def factor(self, data, sigma2_fixed, rng):
-        kern = data.kernel(self._local_var())
-        n_eff, scale = data.n, self.params["global_scale"]
+    def _tau_scale(self, sigma2: float) -> float:
+        a = self.params["global_scale"]
+        return a * np.sqrt(sigma2) if self.sigma_scaled else a
 
-        def logp(x):
-            fac = kern.factor(np.exp(2.0 * x))
-            lp = _marginal_loglik(fac, n_eff, sigma2_fixed)
-            return lp + _log_halfcauchy(np.exp(x), scale) + x, fac
+    def _rel_v(self, tau_rel: float, c2_rel: float) -> np.ndarray:
+        """Prior variances over ``sigma^2`` from ``tau / sigma`` and ``c^2 / sigma^2``."""
+        return 1.0 / (1.0 / (tau_rel**2 * self._local_var()) + 1.0 / c2_rel)
 
-        x, fac, self.n_evals = slice_sample(logp, np.log(self.tau), self.tau_width, rng)
+    def _rel_factor(self, data, tau_rel, c2_rel):
+        if np.isinf(c2_rel):  # plain horseshoe: reuse the kernel built once per sweep
+            return self._kern.factor(tau_rel**2)
+        return data.kernel(self._rel_v(tau_rel, c2_rel)).factor(1.0)
+
+    def _sigma_kernel(self, data):
+        """``(kernel, g0)`` with relative prior variances ``g0 / sigma^2 * kernel.d0``."""
+        if np.isinf(self.c2):
+            return self._kern, self.tau**2
+        return data.kernel(self._rel_v(self.tau, self.c2)), 1.0
+
+    def log_scale_prior(self, sigma2: float) -> float:
+        """Terms of ``log p(scales | sigma)`` that depend on ``sigma`` (tau's prior)."""
+        if not self.sigma_scaled:
+            return 0.0
+        return _log_halfcauchy(self.tau, self._tau_scale(sigma2))
+
+    def step(self, data, sig, rng):
+        self._kern = data.kernel(self._local_var()) if np.isinf(self.c2) else None
+        scale = self.params["global_scale"]
+        if self._fully_scaled() and sig.integrable:
+            # (tau/sigma, sigma^2) | lam, c2/sigma^2 as one block: sigma^2 integrates out
+            s2 = sig.sigma2
+            c2_rel = self.c2 / s2
+
+            def logp(x):
+                fac = self._rel_factor(data, np.exp(x), c2_rel)
+                lp = sig.log_marginal(fac.logdet, fac.quad, True)
+                return lp + _log_halfcauchy(np.exp(x), scale) + x, fac
+
+            x, fac, self.n_evals = slice_sample(logp, np.log(self.tau / np.sqrt(s2)), 1.0, rng)
+            sig.draw(fac.quad, rng)
+            self.tau = float(np.exp(x)) * np.sqrt(sig.sigma2)
+            self.c2 = c2_rel * sig.sigma2
+            return fac
+        s2 = sig.sigma2
+        tau_scale = self._tau_scale(s2)
+
+        def logp_tau(x):
+            fac = self._rel_factor(data, np.exp(x) / np.sqrt(s2), self.c2 / s2)
+            lp = sig.log_marginal(fac.logdet, fac.quad, False)
+            return lp + _log_halfcauchy(np.exp(x), tau_scale) + x, fac
+
+        x, fac, self.n_evals = slice_sample(logp_tau, np.log(self.tau), self.tau_width, rng)
         self.tau = float(np.exp(x))
+        if sig.sampled:
+            fac, evals = self._sigma_step(data, sig, rng)
+            self.n_evals += evals
         return fac
 
-    def update(self, data, beta, sigma2, rng):
+    def _sigma_step(self, data, sig, rng):
+        """Slice update of ``x = log sigma^2`` given the scales, ``beta`` integrated out.
+
+        ``log p(x) = -N x/2 - log det M_x / 2 - (Q_x + e2) e^{-x} / 2 + log p(x)
+        + log p(scales | sigma)`` with ``M_x = I + e^{-x} g0 X D0 X'``.
+        """
+        kern, g0 = self._sigma_kernel(data)
+
+        def logp(x):
+            fac = kern.factor(g0 * np.exp(-x))
+            lp = -0.5 * sig.n_rows * x - 0.5 * fac.logdet - 0.5 * (fac.quad + sig.e2) * np.exp(-x)
+            return lp + sig.log_prior_x(x) + self.log_scale_prior(np.exp(x)), fac
+
+        x, fac, evals = slice_sample(logp, np.log(sig.sigma2), 1.0, rng)
+        sig.sigma2 = float(np.exp(x))
+        return fac, evals
+
+    def update(self, data, beta, sig, rng):
+        s2 = sig.sigma2
         beta, self.lam = collapsed_local_sweep(
-            data.Xf, data.y, beta, self.lam, sigma2, self.tau**2, rng
+            data.Xf, data.y, beta, self.lam, s2, self.tau**2 / s2, rng, c2=self.c2 / s2
         )
-        self.interweave_tau(rng)
+        self.interweave_tau(self._tau_scale(s2), rng)
         return beta
 
-    def interweave_tau(self, rng):
+    def interweave_tau(self, scale, rng):
         """Update ``tau`` holding the products ``tau lam`` fixed (an ASIS-style move).
 
         In the parametrization ``lt = tau lam`` the likelihood does not involve ``tau``, so
@@ -240,7 +321,7 @@ class Horseshoe(Prior):
         measured on n=100, p=200 it raised the ESS of tau several-fold at no visible cost.
         """
         lt2 = (self.tau * self.lam) ** 2
-        k, scale = lt2.size, self.params["global_scale"]
+        k = lt2.size
 
         def logp(x):
             lp = _log_halfcauchy(np.exp(x), scale) + (1 - k) * x
@@ -251,18 +332,20 @@ class Horseshoe(Prior):
         self.lam = self.lam * (self.tau / tau)
         self.tau = tau
 
-    def record(self):
-        return {"tau": self.tau, "lam": self.lam}
+    def record(self, sig):
+        s = np.sqrt(sig.sigma2) if self.sigma_scaled else 1.0
+        return {"tau": self.tau / s, "lam": self.lam}
 
     def stats(self):
         return {"slice_evals": self.n_evals}
 
 
 class GroupHorseshoe(Horseshoe):
-    """``beta_j ~ N(0, sigma^2 tau^2 lam_g^2)`` for ``j`` in group ``g``; ``lam_g``, ``tau`` C+.
+    """``beta_j ~ N(0, tau^2 lam_g^2)`` for ``j`` in group ``g``; ``lam_g``, ``tau`` C+.
 
-    Conditional of ``eta_g = 1/lam_g^2``: ``∝ eta^{(m_g+1)/2 - 1} exp(-eta ||beta_g||^2 /
-    (2 sigma^2 tau^2)) / (1 + eta)``, updated by the same exact slice step.
+    ``tau``'s scale as for :class:`Horseshoe`. Conditional of ``eta_g = 1/lam_g^2``:
+    ``∝ eta^{(m_g+1)/2 - 1} exp(-eta ||beta_g||^2 / (2 tau^2)) / (1 + eta)``, updated by the
+    same exact slice step.
     """
 
     def __init__(self, p, groups, params):
@@ -275,60 +358,51 @@ class GroupHorseshoe(Horseshoe):
     def _local_var(self):
         return self.lam[self.groups] ** 2
 
-    def update(self, data, beta, sigma2, rng):
+    def update(self, data, beta, sig, rng):
         ss = np.bincount(self.groups, weights=beta**2, minlength=self.sizes.size)
-        rate = ss / (2.0 * sigma2 * self.tau**2)
+        rate = ss / (2.0 * self.tau**2)
         shape = 0.5 * (self.sizes + 1.0)
         self.lam = 1.0 / np.sqrt(halfcauchy_precision_slice(1.0 / self.lam**2, shape, rate, rng))
-        self.interweave_tau(rng)
+        self.interweave_tau(self._tau_scale(sig.sigma2), rng)
         return beta
 
 
 class RegularizedHorseshoe(Horseshoe):
-    """Piironen & Vehtari (2017), sigma-scaled: ``beta_j ~ N(0, sigma^2 tau^2 lt_j^2)``.
+    """Piironen & Vehtari (2017): ``beta_j ~ N(0, tau^2 lt_j^2)``.
 
-    ``lt_j^2 = c^2 lam_j^2 / (c^2 + tau^2 lam_j^2)``, ``lam_j ~ C+(0, 1)``,
-    ``tau ~ C+(0, global_scale)``, ``c^2 ~ InvGamma(slab_df/2, slab_df slab_scale^2 / 2)``; the
-    slab ``c`` is in units of ``sigma`` like ``tau``. ``tau``: slice on its marginal (beta,
-    sigma^2 integrated out, one kernel per evaluation); ``(lam_j, beta_j)``: the collapsed sweep of
-    :class:`Horseshoe`; ``log c^2``: slice sampling of its conditional given ``beta``.
+    ``lt_j^2 = c^2 lam_j^2 / (c^2 + tau^2 lam_j^2)``, ``lam_j ~ C+(0, 1)``, ``tau ~ C+(0, A)``
+    (``A`` as for :class:`Horseshoe`), ``c^2 ~ InvGamma(slab_df/2, slab_df S^2 / 2)`` with
+    ``S = slab_scale * sigma`` if ``slab_sigma_scaled`` else ``slab_scale``. Recorded ``tau`` and
+    ``c2`` are over ``sigma`` / ``sigma^2`` when sigma-scaled. ``tau``: slice on its marginal
+    (one kernel per evaluation); ``(lam_j, beta_j)``: the collapsed sweep of :class:`Horseshoe`;
+    ``log c^2``: slice sampling of its conditional given ``beta``.
     """
 
     def init(self, rng):
         super().init(rng)
-        a, b = self._slab()
+        a, b = self._slab(1.0)
         self.c2 = b / rng.gamma(a)
 
-    def _slab(self):
+    def _fully_scaled(self):
+        return self.sigma_scaled and bool(self.params["slab_sigma_scaled"])
+
+    def _slab(self, sigma2):
         df, s = self.params["slab_df"], self.params["slab_scale"]
-        return 0.5 * df, 0.5 * df * s**2
+        b = 0.5 * df * s**2 * (sigma2 if self.params["slab_sigma_scaled"] else 1.0)
+        return 0.5 * df, b
 
-    def _v(self, tau):
-        lam2 = self.lam**2
-        return 1.0 / (1.0 / (tau**2 * lam2) + 1.0 / self.c2)
+    def log_scale_prior(self, sigma2):
+        lp = super().log_scale_prior(sigma2)
+        if self.params["slab_sigma_scaled"]:  # InvGamma(a, b sigma^2) on c^2
+            a, b = self._slab(sigma2)
+            lp += a * np.log(b) - b / self.c2
+        return lp
 
-    def variances(self):
-        return self._v(self.tau)
-
-    def factor(self, data, sigma2_fixed, rng):
-        n_eff, scale = data.n, self.params["global_scale"]
-
-        def logp(x):
-            fac = data.kernel(self._v(np.exp(x))).factor(1.0)
-            lp = _marginal_loglik(fac, n_eff, sigma2_fixed)
-            return lp + _log_halfcauchy(np.exp(x), scale) + x, fac
-
-        x, fac, self.n_evals = slice_sample(logp, np.log(self.tau), self.tau_width, rng)
-        self.tau = float(np.exp(x))
-        return fac
-
-    def update(self, data, beta, sigma2, rng):
-        beta, self.lam = collapsed_local_sweep(
-            data.Xf, data.y, beta, self.lam, sigma2, self.tau**2, rng, c2=self.c2
-        )
-        b2 = beta**2 / sigma2
-        a, b = self._slab()
+    def update(self, data, beta, sig, rng):
+        beta = super().update(data, beta, sig, rng)
+        a, b = self._slab(sig.sigma2)
         inv_tl2 = 1.0 / (self.tau**2 * self.lam**2)
+        b2 = beta**2
 
         def logp(x):
             t = inv_tl2 + np.exp(-x)
@@ -337,11 +411,11 @@ class RegularizedHorseshoe(Horseshoe):
 
         x, _, _ = slice_sample(logp, np.log(self.c2), 2.0, rng)
         self.c2 = float(np.exp(x))
-        self.interweave_tau(rng)
         return beta
 
-    def record(self):
-        return {"tau": self.tau, "lam": self.lam, "c2": self.c2}
+    def record(self, sig):
+        s2 = sig.sigma2 if self.params["slab_sigma_scaled"] else 1.0
+        return super().record(sig) | {"c2": self.c2 / s2}
 
 
 PRIORS: dict[str, type[Prior]] = {
@@ -359,9 +433,21 @@ DEFAULTS: dict[str, dict] = {
     "gaussian": {"scale": 1.0, "sigma_scaled": False},
     "laplace": {"b": 1.0},
     "bayesian_lasso": {"lasso_lambda": None, "r": 1.0, "delta": 1.78},
-    "horseshoe": {"global_scale": 1.0},
-    "regularized_horseshoe": {"global_scale": 1.0, "slab_scale": 2.0, "slab_df": 4.0},
-    "group_lasso": {"lasso_lambda": None, "r": 1.0, "delta": 1.78, "weights": None},
-    "group_horseshoe": {"global_scale": 1.0},
+    "horseshoe": {"global_scale": 1.0, "sigma_scaled": True},
+    "regularized_horseshoe": {
+        "global_scale": 1.0,
+        "slab_scale": 2.0,
+        "slab_df": 4.0,
+        "sigma_scaled": True,
+        "slab_sigma_scaled": True,
+    },
+    "group_lasso": {
+        "lasso_lambda": None,
+        "r": 1.0,
+        "delta": 1.78,
+        "weights": None,
+        "sigma_scaled": True,
+    },
+    "group_horseshoe": {"global_scale": 1.0, "sigma_scaled": True},
 }
 GROUP_PRIORS = ("group_lasso", "group_horseshoe")

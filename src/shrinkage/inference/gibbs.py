@@ -1,10 +1,15 @@
 r"""Gibbs sampler for Gaussian linear regression with scale-mixture shrinkage priors.
 
-Model (X already standardized, y centred; neither is required for correctness)::
+Model::
 
-    y_i | c, beta, sigma ~ N(c + x_i' beta, sigma^2),       p(c) ∝ 1 (flat intercept),
-    p(sigma^2) ∝ 1/sigma^2 (Jeffreys) unless ``fixed_sigma`` is given,
+    y_i | c, beta, sigma ~ N(c + x_i' beta, sigma^2),
+    c: flat (default), Normal(mean, sd), or absent (``intercept``),
+    sigma: p(sigma^2) ∝ 1/sigma^2 (Jeffreys, default), sigma ~ HalfNormal(sigma_scale),
+           or fixed (``fixed_sigma``),
     beta_j | sigma, scales ~ N(0, sigma^2 v_j)   (sigma-scaled priors)  or  N(0, v_j).
+
+A Normal or absent intercept needs centred columns of ``X`` (then the intercept only meets the
+data along ``1``; see :mod:`._gibbs_sigma`); the flat intercept works with any ``X``.
 
 Priors (``prior_params`` keys and defaults in brackets):
 
@@ -14,29 +19,37 @@ Priors (``prior_params`` keys and defaults in brackets):
 ``"laplace"``             ``beta_j ~ Laplace(0, b)`` [b=1], not sigma-scaled; exponential mixing
 ``"bayesian_lasso"``      Park & Casella (2008): ``beta_j | sigma ~ Laplace(0, sigma/lambda)``;
                           ``lasso_lambda`` fixed, or [None] ``lambda^2 ~ Gamma(r=1, delta=1.78)``
-``"horseshoe"``           ``beta_j ~ N(0, sigma^2 tau^2 lam_j^2)``, ``lam_j ~ C+(0,1)``,
-                          ``tau ~ C+(0, global_scale)`` [global_scale=1]
-``"regularized_horseshoe"`` Piironen & Vehtari (2017), sigma-scaled: variance
-                          ``sigma^2 tau^2 c^2 lam^2 / (c^2 + tau^2 lam^2)``,
-                          ``c^2 ~ InvGamma(slab_df/2, slab_df slab_scale^2/2)``
-                          [global_scale=1, slab_scale=2, slab_df=4]
+``"horseshoe"``           ``beta_j ~ N(0, tau^2 lam_j^2)``, ``lam_j ~ C+(0,1)``; with
+                          [sigma_scaled=True] ``tau = sigma t``, ``t ~ C+(0, global_scale)``,
+                          else ``tau ~ C+(0, global_scale)`` [global_scale=1]
+``"regularized_horseshoe"`` Piironen & Vehtari (2017): variance
+                          ``tau^2 c^2 lam^2 / (c^2 + tau^2 lam^2)``, ``tau`` as the horseshoe,
+                          ``c^2 ~ InvGamma(slab_df/2, slab_df S^2/2)``, ``S = slab_scale sigma``
+                          [slab_sigma_scaled=True] or ``slab_scale``
+                          [global_scale=1, slab_scale=2, slab_df=4, sigma_scaled=True]
 ``"group_lasso"``         Kyung et al. (2010): ``p(beta | sigma) ∝ exp(-(lambda/sigma)
-                          sum_g w_g ||beta_g||)`` [lasso_lambda=None (estimated, r, delta as
-                          above), weights=None meaning ``sqrt(group size)``]
-``"group_horseshoe"``     ``beta_j ~ N(0, sigma^2 tau^2 lam_g^2)`` for ``j`` in group ``g``
+                          sum_g w_g ||beta_g||)`` (``sigma = 1`` if not [sigma_scaled=True])
+                          [lasso_lambda=None (estimated, r, delta as above), weights=None
+                          meaning ``sqrt(group size)``]
+``"group_horseshoe"``     ``beta_j ~ N(0, tau^2 lam_g^2)`` for ``j`` in group ``g``, ``tau`` as
+                          the horseshoe
 ========================= ===================================================================
 
-One sweep: (1) for sigma-scaled priors, the global scale ``tau`` is slice-sampled on
-``log tau`` from its marginal with ``beta`` and ``sigma^2`` integrated out (Johndrow, Orenstein &
-Bhattacharya 2020), then ``sigma^2 | scales ~ InvGamma((n-1)/2, Q/2)`` with ``beta``
-integrated out, then ``beta | sigma^2, scales`` exactly (Rue 2001 if ``p <= n``, Bhattacharya,
-Chakraborty & Mallick 2016 otherwise); for the two non-sigma-scaled priors, ``beta | sigma^2``
-and ``sigma^2 | beta ~ InvGamma((n-1)/2, RSS/2)``; (2) local scales and hyper-parameters given
-``beta`` (exact slice / inverse-Gaussian / gamma updates); (3) the intercept
-``c | beta, sigma ~ N(mean(y - X beta), sigma^2/n)``. The flat intercept is integrated out of
-steps (1)-(2) by centring and rotating onto ``1``-perp (hence ``n - 1`` rows). Every step
-leaves the posterior invariant exactly.
-Only the Jeffreys prior on ``sigma^2`` (or a fixed ``sigma``) is supported.
+Recorded ``tau`` (``c2``) is ``t = tau / sigma`` (``c^2 / sigma^2``) when sigma-scaled.
+
+One sweep: (1) for the horseshoe family, the global scale ``tau`` is slice-sampled on
+``log tau`` from its marginal with ``beta`` integrated out (Johndrow, Orenstein & Bhattacharya
+2020) and ``sigma^2`` too when every scale is sigma-scaled and the noise prior is Jeffreys
+(then ``sigma^2 | scales ~ InvGamma(N/2, (Q + e2)/2)``); otherwise ``tau`` is drawn given
+``sigma`` and then ``log sigma^2`` is slice-sampled from ``p(sigma^2 | tau, lam, y)``, ``beta``
+integrated out. Priors without a global scale draw ``sigma^2`` with ``beta`` integrated out
+when sigma-scaled (inverse-gamma or generalized inverse Gaussian). Then ``beta | sigma^2,
+scales`` exactly (Rue 2001 if ``p <= n``, Bhattacharya, Chakraborty & Mallick 2016 otherwise);
+(2) local scales and hyper-parameters given ``beta`` (exact slice / inverse-Gaussian / gamma
+updates), and for non-sigma-scaled priors without a global scale ``sigma^2 | beta``;
+(3) the intercept. The flat intercept is integrated out of steps (1)-(2) by centring and
+rotating onto ``1``-perp (hence ``n - 1`` rows). Every step leaves the posterior invariant
+exactly.
 """
 
 from __future__ import annotations
@@ -54,6 +67,7 @@ from shrinkage._validation import (
 )
 from shrinkage.inference._gibbs_draws import LinearGaussian
 from shrinkage.inference._gibbs_priors import DEFAULTS, GROUP_PRIORS, PRIORS, Prior
+from shrinkage.inference._gibbs_sigma import Intercept, Sigma
 
 __all__ = ["gibbs_sample"]
 
@@ -72,6 +86,9 @@ def gibbs_sample(
     groups=None,
     prior_params: dict | None = None,
     fixed_sigma: float | None = None,
+    sigma_prior: str = "jeffreys",
+    sigma_scale: float = 1.0,
+    intercept: str | tuple[float, float] | None = "flat",
     n_jobs: int | None = None,
     progressbar: bool = False,
     method: str = "auto",
@@ -97,6 +114,14 @@ def gibbs_sample(
         Overrides of the prior's defaults (module doc); unknown keys raise ``ValueError``.
     fixed_sigma : float, optional
         Known noise scale; ``sigma`` is then not sampled.
+    sigma_prior : {"jeffreys", "halfnormal"}
+        ``p(sigma^2) ∝ 1/sigma^2`` or ``sigma ~ HalfNormal(sigma_scale)``. Jeffreys gives an
+        improper posterior when ``X`` can fit ``y`` exactly (``p >= n``): use the half-normal.
+    sigma_scale : float
+        Scale of the half-normal noise prior.
+    intercept : "flat", None or (mean, sd)
+        Flat prior (any ``X``), no intercept, or ``Normal(mean, sd)`` (these two need centred
+        columns of ``X``).
     n_jobs : int, optional
         Worker processes for the chains (default ``min(chains, cpu_count)``); 1 runs in-process.
     progressbar : bool
@@ -107,7 +132,7 @@ def gibbs_sample(
     Returns
     -------
     dict of str to ndarray
-        ``beta`` (chain, draw, p), ``intercept``, ``sigma`` (chain, draw), the prior's scales
+        ``beta`` (chain, draw, p), ``intercept`` (unless None), ``sigma`` (chain, draw), the prior's scales
         (``tau``, ``lam`` (feature or group), ``c2``, ``lasso_lambda`` where present),
         ``log_likelihood`` (chain, draw, n), pointwise ``log N(y_i | c + x_i'beta, sigma^2)``,
         and ``slice_evals`` (chain, draw): log-density evaluations spent on ``tau``
@@ -124,9 +149,11 @@ def gibbs_sample(
         if not isinstance(value, (int, np.integer)) or value < (0 if name == "tune" else 1):
             raise ValueError(f"{name} must be a positive integer; got {value!r}")
     sigma2_fixed = None if fixed_sigma is None else check_positive(fixed_sigma, "fixed_sigma") ** 2
+    noise = (_check_sigma_prior(sigma_prior, sigma_scale), sigma2_fixed)
+    _check_intercept(intercept, X)
     spec = PRIORS[prior](p, labels, params)
     seeds = np.random.SeedSequence(random_seed).spawn(chains)
-    args = (X, y, spec, draws, tune, sigma2_fixed, method)
+    args = (X, y, spec, draws, tune, noise, intercept, method)
     n_jobs = min(chains, os.cpu_count() or 1) if n_jobs is None else n_jobs
     if n_jobs == 1 or chains == 1:
         results = [_run_chain_1thread(*args, s, progressbar) for s in seeds]
@@ -167,6 +194,30 @@ def _check_prior(prior, p, groups, prior_params):
     return params, labels
 
 
+def _check_sigma_prior(sigma_prior, sigma_scale):
+    if sigma_prior not in ("jeffreys", "halfnormal"):
+        raise ValueError(f"sigma_prior must be 'jeffreys' or 'halfnormal'; got {sigma_prior!r}")
+    return sigma_prior, check_positive(sigma_scale, "sigma_scale")
+
+
+def _check_intercept(intercept, X):
+    if isinstance(intercept, str) and intercept == "flat":
+        return
+    if intercept is not None:
+        if isinstance(intercept, str) or len(intercept) != 2:
+            raise ValueError(f"intercept must be 'flat', None or (mean, sd); got {intercept!r}")
+        if not np.isfinite(float(intercept[0])):
+            raise ValueError("intercept mean must be finite")
+        check_positive(intercept[1], "intercept sd")
+    # the Normal / absent intercept meets the data only along 1 when the columns are centred
+    tol = 1e-8 * max(1.0, float(np.abs(X).max()))
+    if np.abs(X.mean(axis=0)).max() > tol:
+        raise ValueError(
+            "a Normal or absent intercept needs centred columns of X (standardize=True); "
+            "use intercept='flat' otherwise"
+        )
+
+
 def _drop_intercept(Xc: np.ndarray, yc: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Rotate centred data onto the orthogonal complement of the ones vector (n - 1 rows).
 
@@ -193,7 +244,7 @@ def _run_chain_1thread(*args):
         return _run_chain(*args)
 
 
-def _run_chain(X, y, spec: Prior, draws, tune, sigma2_fixed, method, seed, progressbar):
+def _run_chain(X, y, spec: Prior, draws, tune, noise, intercept, method, seed, progressbar):
     """Run one chain; return arrays with a leading draw dimension."""
     rng = np.random.default_rng(seed)
     prior = copy.deepcopy(spec)
@@ -201,36 +252,38 @@ def _run_chain(X, y, spec: Prior, draws, tune, sigma2_fixed, method, seed, progr
     n = X.shape[0]
     x_mean, y_mean = X.mean(axis=0), y.mean()
     data = LinearGaussian(*_drop_intercept(X - x_mean, y - y_mean), method=method)
-    n_eff = data.n  # n - 1: the flat intercept is integrated out
-    sigma2 = sigma2_fixed if sigma2_fixed is not None else float(np.var(y)) * np.exp(rng.normal())
-    out: dict[str, list] = {"beta": [], "intercept": [], "sigma": []}
+    icpt = Intercept(intercept, n, y_mean, x_mean)
+    (sigma_prior, sigma_scale), sigma2_fixed = noise
+    sig = Sigma(data.n + icpt.extra_rows, sigma_prior, sigma_scale, sigma2_fixed)
+    if sig.sampled:
+        sig.sigma2 = float(np.var(y)) * np.exp(rng.normal())
+    out: dict[str, list] = {"beta": [], "sigma": []}
     sweeps = range(tune + draws)
     if progressbar:
-        from tqdm.auto import tqdm
-
-        sweeps = tqdm(sweeps)
-    for it in sweeps:
-        if prior.sigma_scaled:
-            fac = prior.factor(data, sigma2_fixed, rng)
-            if sigma2_fixed is None:
-                sigma2 = 0.5 * fac.quad / rng.gamma(0.5 * n_eff)
-            beta = fac.draw(np.sqrt(sigma2), rng)
+        try:
+            from tqdm.auto import tqdm
+        except ImportError:  # tqdm is optional: run without a bar
+            pass
         else:
-            fac = data.kernel(prior.variances() / sigma2).factor(1.0)
-            beta = fac.draw(np.sqrt(sigma2), rng)
-            if sigma2_fixed is None:
-                resid = data.y - data.X @ beta
-                sigma2 = 0.5 * float(resid @ resid) / rng.gamma(0.5 * n_eff)
-        beta = prior.update(data, beta, sigma2, rng)
+            sweeps = tqdm(sweeps)
+    for it in sweeps:
+        sig.e2 = icpt.e2()
+        fac = prior.step(data, sig, rng)
+        beta = fac.draw(np.sqrt(sig.sigma2), rng)
+        beta = prior.update(data, beta, sig, rng)
+        if not prior.sigma_done:
+            resid = data.y - data.X @ beta
+            sig.draw(float(resid @ resid), rng)
+        icpt.update(sig.sigma2, rng)
         if it >= tune:
-            intercept = y_mean - x_mean @ beta + np.sqrt(sigma2 / n) * rng.standard_normal()
             out["beta"].append(beta)
-            out["intercept"].append(intercept)
-            out["sigma"].append(np.sqrt(sigma2))
-            for key, value in (prior.record() | prior.stats()).items():
+            out["sigma"].append(np.sqrt(sig.sigma2))
+            if icpt.kind != "none":
+                out.setdefault("intercept", []).append(icpt.value(beta, sig.sigma2, rng))
+            for key, value in (prior.record(sig) | prior.stats()).items():
                 out.setdefault(key, []).append(np.copy(value))
     res = {k: np.asarray(v) for k, v in out.items()}
-    mu = res["intercept"][:, None] + res["beta"] @ X.T
+    mu = res.get("intercept", np.zeros(draws))[:, None] + res["beta"] @ X.T
     s = res["sigma"][:, None]
     res["log_likelihood"] = -0.5 * np.log(2 * np.pi * s**2) - 0.5 * ((y - mu) / s) ** 2
     return res

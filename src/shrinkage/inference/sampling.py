@@ -17,14 +17,15 @@ __all__ = ["sample"]
 Sampler = Literal["auto", "nutpie", "pymc", "gibbs"]
 
 
-def _resolve_sampler(sampler: str) -> str:
-    if sampler == "gibbs":
-        raise NotImplementedError(
-            "sampler='gibbs' (the conjugate Gibbs backend) is not available yet; "
-            "use sampler='auto', 'nutpie' or 'pymc'"
-        )
+def _resolve_sampler(sampler: str, model: pm.Model | None = None) -> str:
     if sampler == "auto":
+        from shrinkage.inference._gibbs_adapter import prefer_gibbs
+
+        if model is not None and prefer_gibbs(get_spec(model)):
+            return "gibbs"
         return "nutpie" if importlib.util.find_spec("nutpie") is not None else "pymc"
+    if sampler == "gibbs":
+        return sampler
     if sampler not in ("nutpie", "pymc"):
         raise ValueError(f"sampler must be 'auto', 'nutpie', 'pymc' or 'gibbs'; got {sampler!r}")
     return sampler
@@ -53,12 +54,17 @@ def sample(
         Chains run in parallel on ``min(chains, os.cpu_count())`` cores by default.
     random_seed : int, optional
     sampler : {"auto", "nutpie", "pymc", "gibbs"}
-        ``"auto"``: nutpie when installed, else PyMC's NUTS. ``"gibbs"`` is not implemented yet.
+        ``"gibbs"``: the exact Gibbs sampler (Gaussian family; Gaussian, Laplace,
+        BayesianLasso, Horseshoe, RegularizedHorseshoe, GroupLasso, GroupHorseshoe priors),
+        same posterior and layout. ``"auto"``: Gibbs for the Gaussian family with a
+        horseshoe-family prior and more features than rows (``p > n``), where NUTS is slow
+        and divergent (measured: see ``_gibbs_adapter.prefer_gibbs``); otherwise nutpie when
+        installed, else PyMC's NUTS.
     target_accept : float, optional
         NUTS target acceptance; default per prior (0.99 for the horseshoe family, 0.9 otherwise).
     progressbar : bool
     **kwargs
-        Passed to ``pymc.sample``.
+        Passed to ``pymc.sample`` (to ``gibbs_sample`` for Gibbs, e.g. ``method``).
 
     Returns
     -------
@@ -68,7 +74,14 @@ def sample(
         ``shrinkage_prior``, ``shrinkage_family``, ``n_obs``.
     """
     spec = get_spec(model)
-    nuts_sampler = _resolve_sampler(sampler)
+    nuts_sampler = _resolve_sampler(sampler, model)
+    if nuts_sampler == "gibbs":
+        from shrinkage.inference._gibbs_adapter import sample_gibbs
+
+        return sample_gibbs(
+            model, draws=draws, tune=tune, chains=chains, cores=cores,
+            random_seed=random_seed, progressbar=progressbar, **kwargs,
+        )  # fmt: skip
     if cores is None:
         cores = min(chains, os.cpu_count() or 1)
     if target_accept is None:
