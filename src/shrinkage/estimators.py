@@ -225,7 +225,7 @@ class _BayesianLinearModel(BaseEstimator):
 
     # -- pickling: a pymc.Model does not pickle, so it is rebuilt from its spec ----------------
     def __getstate__(self) -> dict[str, Any]:
-        state = super().__getstate__()
+        state = dict(super().__getstate__())  # object.__getstate__ returns __dict__ itself
         model = state.pop("model_", None)
         if model is not None:
             from shrinkage.model import get_spec
@@ -757,8 +757,8 @@ class BayesianLogisticRegression(ClassifierMixin, _BayesianLinearModel):
         classes, codes = np.unique(y, return_inverse=True)
         if classes.size != 2:
             raise ValueError(
-                f"BayesianLogisticRegression is a binary classifier: y has {classes.size} "
-                f"class(es) {list(classes[:5])}; it needs exactly 2"
+                "Only binary classification is supported. BayesianLogisticRegression needs "
+                f"exactly 2 classes; y has {classes.size}: {list(classes[:5])}"
             )
         self.classes_ = classes
         self._fit(X, codes.astype(float), self.groups)
@@ -774,4 +774,5 @@ class BayesianLogisticRegression(ClassifierMixin, _BayesianLinearModel):
 
     def predict(self, X: Any) -> np.ndarray:
         """The more probable label under the posterior predictive (ties go to ``classes_[1]``)."""
-        return self.classes_[(self.predict_proba(X)[:, 1] >= 0.5).astype(int)]
+        p1 = self.predict_proba(X)[:, 1]  # first: raises NotFittedError before classes_ is read
+        return self.classes_[(p1 >= 0.5).astype(int)]
