@@ -141,8 +141,7 @@ def build_model(
         )
         beta = prior.build(ctx)
         a = _build_intercept(intercept, family, design, out_dims)
-        mu = pt.dot(X_data, beta) + a
-        family.build_likelihood(mu, y_data, sigma, y_dims)
+        family.build_linear_likelihood(X_data, beta, a, y_data, sigma, y_dims, design.X, design.y)
         _original_scale(design, beta, a, beta_dims, out_dims)
     setattr(model, _SPEC_ATTR, ModelSpec(design, prior, family, intercept))
     return model

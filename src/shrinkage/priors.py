@@ -328,6 +328,15 @@ class Horseshoe(Prior):
 
     Variables: ``beta_z``, ``lam`` (dim ``feature``), ``tau``; ``beta`` is deterministic.
     No convex penalty equivalent (``penalty`` returns None).
+
+    Sampling form (measured, n=100, p=200, 5 signals, 4 chains x 1000, nutpie, 2 busy cores):
+    this non-centred form with ``target_accept=0.99`` (the default here) gave 18-23
+    divergences, max r_hat 1.012-1.035, min bulk ESS (beta, tau) 120-159, 4.9 ESS/s (3.97x the
+    textbook PyMC model's 1.22 ESS/s with 276 divergences, same seed). Tried and not kept:
+    half-Cauchy as ``HalfNormal / sqrt(Gamma(1/2, 1/2))`` for ``lam`` and ``tau`` (31
+    divergences, ESS 209); nutpie's low-rank mass matrix at target 0.9 (no result after
+    18 min: maximal trees). On n=50, p=100 (2 chains x 500) it still gives 2-11 divergences:
+    divergence-free NUTS for the horseshoe is NOT achieved; use the Gibbs backend.
     """
 
     global_scale: float = 1.0
