@@ -121,7 +121,9 @@ def test_map_applies_only_where_find_map_is_exact():
     assert applies(priors.Laplace(), families.Bernoulli())
     assert applies(priors.BayesianLasso(), gauss)
     assert not applies(priors.RegularizedHorseshoe(), gauss)  # no mode
-    assert not applies(priors.GroupLasso(), gauss)  # CustomDist: find_map would see it as smooth
+    # ElasticNet / GroupLasso declare their L1 / group-L2 terms as find_map markers
+    assert applies(priors.GroupLasso(), gauss)
+    assert applies(priors.ElasticNet(), gauss)
     assert not applies(priors.Gaussian(), lap)  # find_map refuses Laplace likelihoods
 
 
