@@ -93,16 +93,19 @@ def build_model(
         (logit / log scale: ``Normal(0 or log mean(y), 2.5)``); ``"flat"``: improper flat prior;
         ``False``: no intercept.
 
-    Invalid combinations raise ``ValueError``: group priors without groups (single output);
-    priors other than Gaussian, Laplace, ElasticNet, GroupLasso, GroupHorseshoe with the
-    multi-output family; a 2-D ``y`` with a single-output family and vice versa.
-
     Returns
     -------
     pymc.Model
         Coords ``feature``, ``obs`` (and ``group``, ``output``); data ``X``, ``y_data``;
         observed ``y``; ``beta``, ``beta_original``, ``intercept``, ``intercept_original``.
         :func:`get_spec` returns what it was built from.
+
+    Raises
+    ------
+    ValueError
+        For invalid combinations: group priors without groups (single output); priors other
+        than Gaussian, Laplace, ElasticNet, GroupLasso, GroupHorseshoe with the multi-output
+        family; a 2-D ``y`` with a single-output family and vice versa.
     """
     if intercept not in (True, False, "flat"):
         raise ValueError(f"intercept must be True, False or 'flat'; got {intercept!r}")
