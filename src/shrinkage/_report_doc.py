@@ -34,7 +34,7 @@ def markdown_table(df: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-@dataclass
+@dataclass(repr=False)
 class Report:
     """Posterior report of one fit. Build it with :func:`shrinkage.report.report`.
 
@@ -104,6 +104,10 @@ class Report:
             f"elpd_loo: {lo.elpd:.2f} (se {lo.se:.2f}); p_loo: {lo.p_loo:.2f}",
             f"Pareto k counts: {counts}",
         ]
+
+    def __repr__(self) -> str:
+        # the readable printout, also as Jupyter's plain-text display (not a dataclass dump)
+        return str(self)
 
     def __str__(self) -> str:
         parts = [

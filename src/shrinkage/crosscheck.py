@@ -49,7 +49,7 @@ _REFERENCE_NAMES = {
 REFERENCES = ("solvers", "sklearn")
 
 
-@dataclass
+@dataclass(repr=False)
 class CrossCheckResult:
     """Result of :func:`cross_check`.
 
@@ -144,6 +144,10 @@ class CrossCheckResult:
         )
         lines += [f"note: {n}" for n in self.notes]
         return lines
+
+    def __repr__(self) -> str:
+        # the readable printout, also as Jupyter's plain-text display (not a dataclass dump)
+        return str(self)
 
     def __str__(self) -> str:
         lines = self._summary_lines()
