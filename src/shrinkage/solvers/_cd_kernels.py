@@ -279,83 +279,158 @@ def cd_gram(G, Xty, yy, n, w, a, b, tol, max_iter, gap):
 
 
 @njit(**_JIT)
+def _xt_vec(X, v, out):
+    """``out = X^T v`` column by column (a loop: no BLAS/matmul specializations to compile)."""
+    for j in range(X.shape[1]):
+        out[j] = _col_dot(X, j, v)
+
+
+@njit(**_JIT)
+def _glm_cert(y, w, eta, g, grad, a, b, kind, gap, fit_intercept):
+    """Certificate from ``g = F'(eta)`` and ``grad = X^T g`` (already computed).
+
+    Gap: dual point ``theta = -s g`` with ``s`` the dual scaling of :func:`_sep_dual`.
+    """
+    if gap:
+        s, conj = _sep_dual(grad, a, b)  # _sep_dual only uses |grad_j|
+        primal = _glm_value(kind, y, eta) + _sep_penalty(w, a, b)
+        n = y.shape[0]
+        theta = np.empty(n)
+        for i in range(n):
+            theta[i] = -s * g[i]
+        return primal - (_dual_datafit(kind, y, theta) - conj)
+    kkt = _sep_kkt(w, grad, a, b)
+    if fit_intercept:
+        gs = 0.0
+        for i in range(g.shape[0]):
+            gs += g[i]
+        kkt = max(kkt, abs(gs))
+    return kkt
+
+
+@njit(**_JIT)
+def _pn_hessian(X, h, ws, H, hx):
+    """``H = X_ws^T diag(h) X_ws`` (``m x m``) and ``hx = X_ws^T h`` (intercept cross-term)."""
+    n = X.shape[0]
+    m = ws.shape[0]
+    for k in range(m):
+        jk = ws[k]
+        acc = 0.0
+        for i in range(n):
+            acc += h[i] * X[i, jk]
+        hx[k] = acc
+        for l in range(k, m):
+            jl = ws[l]
+            acc = 0.0
+            for i in range(n):
+                acc += h[i] * X[i, jk] * X[i, jl]
+            H[k, l] = acc
+            H[l, k] = acc
+
+
+@njit(**_JIT)
+def _pn_inner(H, hx, hsum, grad, gc, w, ws, a, b, d, fit_intercept, inner_tol, max_passes):
+    """CD on the quadratic model ``grad.d + gc dc + [d, dc]^T H~ [d, dc] / 2 + g(w + d)``
+    over the working set, in Gram form (a pass costs ``O(m^2)``, not ``O(n m)``).
+    ``d`` (length ``m``) is the step on ``w[ws]``; returns the intercept step ``dc``."""
+    m = ws.shape[0]
+    Hd = np.zeros(m)
+    hd = 0.0  # hx . d + hsum * dc
+    dc = 0.0
+    for _ in range(max_passes):
+        worst = 0.0
+        for k in range(m):
+            L = H[k, k]
+            if L <= 1e-300:
+                continue
+            j = ws[k]
+            cur = w[j] + d[k]
+            new = _st(cur - (grad[j] + Hd[k]) / L, a[j] / L) / (1.0 + b[j] / L)
+            if new != cur:
+                delta = new - cur
+                d[k] += delta
+                for l in range(m):
+                    Hd[l] += delta * H[l, k]
+                hd += delta * hx[k]
+                worst = max(worst, L * delta * delta)
+        if fit_intercept:
+            delta = -(gc + hd) / hsum
+            dc += delta
+            for l in range(m):
+                Hd[l] += delta * hx[l]
+            hd += delta * hsum
+            worst = max(worst, hsum * delta * delta)
+        if worst <= inner_tol:
+            break
+    return dc
+
+
+@njit(**_JIT)
 def pn_glm(X, y, w, eta, c, a, b, kind, tol, max_iter, gap, fit_intercept):
-    """Prox-Newton for GLMs (glmnet's IRLS + CD): a quadratic model of the datafit at the current
-    point is minimized by CD over the KKT-violating coordinates, then a backtracking line search
-    on the true objective. ``eta = Xw + c`` is kept in sync. Returns ``(n_iter, cert, c)``.
+    """Prox-Newton for GLMs (glmnet's IRLS + CD): the quadratic model of the datafit at the
+    current point is minimized by CD (Gram form) over the non-zeros and KKT violators, then a
+    backtracking line search on the true objective. ``eta = Xw + c`` is kept in sync.
+    Returns ``(n_iter, cert, c)``.
     """
     n, p = X.shape
     g = np.empty(n)
     h = np.empty(n)
-    d = np.zeros(p)
-    Xd = np.zeros(n)
+    grad = np.empty(p)
+    Xd = np.empty(n)
     eta_new = np.empty(n)
     w_new = np.empty(p)
     cert = np.inf
     it = 0
     while it < max_iter:
         _glm_raw(kind, y, eta, g, h)
-        grad = X.T @ g
-        gc = g.sum()
-        cert = sep_certificate(X, y, w, eta, c, a, b, kind, gap, fit_intercept)
+        _xt_vec(X, g, grad)
+        cert = _glm_cert(y, w, eta, g, grad, a, b, kind, gap, fit_intercept)
         if cert <= tol:
             break
         it += 1
         # working set: non-zeros and KKT violators at zero
-        viol = np.zeros(p, dtype=np.bool_)
+        m = 0
+        ws_buf = np.empty(p, dtype=np.int64)
         for j in range(p):
-            viol[j] = w[j] != 0.0 or abs(grad[j]) > a[j]
-        ws_list = np.flatnonzero(viol)
-        hsum = max(h.sum(), 1e-300)
-        lips = np.zeros(p)
-        for j in ws_list:
-            acc = 0.0
-            for i in range(n):
-                acc += h[i] * X[i, j] * X[i, j]
-            lips[j] = acc
-        d[:] = 0.0
-        Xd[:] = 0.0
-        dc = 0.0
-        inner_tol = max(0.1 * tol, 1e-3 * cert * cert)
-        for _inner in range(200):
-            worst = 0.0
-            for j in ws_list:
-                L = lips[j]
-                if L <= 1e-300:
-                    continue
-                gj = grad[j]
-                for i in range(n):
-                    gj += h[i] * X[i, j] * Xd[i]
-                cur = w[j] + d[j]
-                new = _st(cur - gj / L, a[j] / L) / (1.0 + b[j] / L)
-                if new != cur:
-                    delta = new - cur
-                    d[j] += delta
-                    _col_axpy(X, j, delta, Xd)
-                    worst = max(worst, L * delta * delta)
-            if fit_intercept:
-                gcc = gc
-                for i in range(n):
-                    gcc += h[i] * Xd[i]
-                delta = -gcc / hsum
-                dc += delta
-                for i in range(n):
-                    Xd[i] += delta
-                worst = max(worst, hsum * delta * delta)
-            if worst <= inner_tol:
-                break
+            if w[j] != 0.0 or abs(grad[j]) > a[j]:
+                ws_buf[m] = j
+                m += 1
+        ws = ws_buf[:m]
+        gc = 0.0
+        hsum = 0.0
+        for i in range(n):
+            gc += g[i]
+            hsum += h[i]
+        hsum = max(hsum, 1e-300)
+        H = np.empty((m, m))
+        hx = np.empty(m)
+        _pn_hessian(X, h, ws, H, hx)
+        d = np.zeros(m)
+        # a pass costs O(m^2): solve the model tightly enough for a (near) Newton step
+        inner_tol = max(1e-4 * tol, 1e-3 * cert * cert)
+        dc = _pn_inner(H, hx, hsum, grad, gc, w, ws, a, b, d, fit_intercept, inner_tol, 10_000)
+        for i in range(n):
+            Xd[i] = dc
+        decrease = gc * dc
+        for k in range(m):
+            _col_axpy(X, ws[k], d[k], Xd)
+            decrease += grad[ws[k]] * d[k]
         # backtracking line search (Armijo on the composite objective)
         pen0 = _sep_penalty(w, a, b)
         f0 = _glm_value(kind, y, eta) + pen0
-        w_new[:] = w + d
-        decrease = grad @ d + gc * dc + _sep_penalty(w_new, a, b) - pen0
+        w_new[:] = w
+        for k in range(m):
+            w_new[ws[k]] += d[k]
+        decrease += _sep_penalty(w_new, a, b) - pen0
         # below rounding level of f the values cannot rank steps: trust the full Newton step
         rounding = -1e-12 * max(1.0, abs(f0))
         t = 1.0
         for _ls in range(60):
             for i in range(n):
                 eta_new[i] = eta[i] + t * Xd[i]
-            w_new[:] = w + t * d
+            w_new[:] = w
+            for k in range(m):
+                w_new[ws[k]] += t * d[k]
             if decrease > rounding:
                 break
             f1 = _glm_value(kind, y, eta_new) + _sep_penalty(w_new, a, b)
