@@ -24,13 +24,28 @@ def _st(z, t):
     return 0.0
 
 
-@njit(**_JIT)
+# Reductions may be reassociated so LLVM vectorizes them (as BLAS does): ~2-4x faster dot
+# products, rounding of the same order as a sequential sum.
+_JIT_REDUCE = dict(_JIT, fastmath={"reassoc"})
+
+
+@njit(**_JIT_REDUCE)
 def _col_dot(X, j, v):
     """``X[:, j] @ v`` as a loop: a column slice has layout 'A' in numba, and np.dot on it
     copies (100x slower on a 20000 x 100 design)."""
     acc = 0.0
     for i in range(X.shape[0]):
         acc += X[i, j] * v[i]
+    return acc
+
+
+@njit(**_JIT_REDUCE)
+def _dot(u, v):
+    """``u @ v`` as a loop. Kernels avoid ``@``, fancy indexing, slice assignment and array
+    expressions: each pulls in numba implementations that cost seconds to compile cold."""
+    acc = 0.0
+    for i in range(u.shape[0]):
+        acc += u[i] * v[i]
     return acc
 
 
@@ -139,25 +154,6 @@ def _dual_datafit(kind, y, theta):
 
 
 @njit(**_JIT)
-def sep_certificate(X, y, w, eta, c, a, b, kind, gap, fit_intercept):
-    """Duality gap (``gap`` true) or largest KKT violation, for a separable penalty."""
-    n = y.shape[0]
-    g = np.empty(n)
-    h = np.empty(n)
-    _glm_raw(kind, y, eta, g, h)
-    grad = X.T @ g
-    if gap:
-        theta = -g
-        s, conj = _sep_dual(-grad, a, b)
-        primal = _glm_value(kind, y, eta) + _sep_penalty(w, a, b)
-        return primal - (_dual_datafit(kind, y, s * theta) - conj)
-    kkt = _sep_kkt(w, grad, a, b)
-    if fit_intercept:
-        kkt = max(kkt, abs(g.sum()))
-    return kkt
-
-
-@njit(**_JIT)
 def _cd_pass(X, w, r, a, b, lips, ws, n):
     """One cyclic CD pass over ``ws`` for the quadratic datafit; returns max ``L_j dw_j^2``."""
     worst = 0.0
@@ -191,13 +187,39 @@ def _quad_cert(grad, w, rr, ry, n, a, b, gap):
 
 
 @njit(**_JIT)
-def _grow(in_ws, w, grad, a):
+def _grow(in_ws, w, grad, a, ws_buf):
     """Working set: non-zeros, unpenalized-by-L1 coordinates and those near the KKT boundary
-    (``|grad_j| >= 0.9 a_j``, the sequential strong rule for a 5% step down the path)."""
+    (``|grad_j| >= 0.9 a_j``, the sequential strong rule for a 5% step down the path).
+    Fills ``ws_buf`` and returns its used length."""
+    m = 0
     for j in range(w.shape[0]):
         if w[j] != 0.0 or abs(grad[j]) >= 0.9 * a[j]:
             in_ws[j] = True
-    return np.flatnonzero(in_ws)
+        if in_ws[j]:
+            ws_buf[m] = j
+            m += 1
+    return m
+
+
+@njit(**_JIT)
+def _copy(dst, src):
+    for i in range(src.shape[0]):
+        dst[i] = src[i]
+
+
+@njit(**_JIT_REDUCE)
+def _sum(v):
+    acc = 0.0
+    for i in range(v.shape[0]):
+        acc += v[i]
+    return acc
+
+
+@njit(**_JIT)
+def _gather(src, idx, out):
+    for k in range(idx.shape[0]):
+        out[k] = src[idx[k]]
+    return out
 
 
 @njit(**_JIT)
@@ -209,24 +231,32 @@ def cd_quadratic(X, y, w, r, a, b, lips, tol, max_iter, gap):
     """
     n, p = X.shape
     in_ws = np.zeros(p, dtype=np.bool_)
+    ws_buf = np.empty(p, dtype=np.int64)
+    grad = np.empty(p)
     cert = np.inf
     it = 0
     while True:
-        grad = -(X.T @ r) / n
-        cert = _quad_cert(grad, w, r @ r, r @ y, n, a, b, gap)
+        _xt_vec(X, r, grad)
+        for j in range(p):
+            grad[j] = -grad[j] / n
+        cert = _quad_cert(grad, w, _dot(r, r), _dot(r, y), n, a, b, gap)
         if cert <= tol or it >= max_iter:
             break
-        ws = _grow(in_ws, w, grad, a)
-        a_ws, b_ws = a[ws], b[ws]
+        m = _grow(in_ws, w, grad, a, ws_buf)
+        ws = ws_buf[:m]
+        a_ws = _gather(a, ws, np.empty(m))
+        b_ws = _gather(b, ws, np.empty(m))
+        w_ws = np.empty(m)
+        sub_grad = np.empty(m)
         while it < max_iter:
             worst = _cd_pass(X, w, r, a, b, lips, ws, n)
             it += 1
             if worst <= tol:
                 # certificate of the subproblem on ws: O(n |ws|), not O(n p)
-                sub_grad = np.empty(ws.shape[0])
-                for k in range(ws.shape[0]):
+                for k in range(m):
                     sub_grad[k] = -_col_dot(X, ws[k], r) / n
-                sub = _quad_cert(sub_grad, w[ws], r @ r, r @ y, n, a_ws, b_ws, gap)
+                _gather(w, ws, w_ws)
+                sub = _quad_cert(sub_grad, w_ws, _dot(r, r), _dot(r, y), n, a_ws, b_ws, gap)
                 if sub <= 0.5 * tol or worst == 0.0:
                     break
     return it, cert
@@ -259,17 +289,23 @@ def cd_gram(G, Xty, yy, n, w, a, b, tol, max_iter, gap):
     ``r.r = y.y - 2 w.X^T y + w.G w`` and ``r.y = y.y - w.X^T y`` give the certificate.
     """
     p = G.shape[0]
-    Gw = G @ w
+    Gw = np.empty(p)
+    for j in range(p):
+        Gw[j] = _dot(G[j], w)  # G is symmetric and C-ordered: row j = column j
     in_ws = np.zeros(p, dtype=np.bool_)
+    ws_buf = np.empty(p, dtype=np.int64)
+    grad = np.empty(p)
     cert = np.inf
     it = 0
     while True:
-        grad = (Gw - Xty) / n
-        wXty = w @ Xty
-        cert = _quad_cert(grad, w, yy - 2 * wXty + w @ Gw, yy - wXty, n, a, b, gap)
+        for j in range(p):
+            grad[j] = (Gw[j] - Xty[j]) / n
+        wXty = _dot(w, Xty)
+        cert = _quad_cert(grad, w, yy - 2 * wXty + _dot(w, Gw), yy - wXty, n, a, b, gap)
         if cert <= tol or it >= max_iter:
             break
-        ws = _grow(in_ws, w, grad, a)
+        m = _grow(in_ws, w, grad, a, ws_buf)
+        ws = ws_buf[:m]
         while it < max_iter:
             worst = _gram_pass(G, Xty, w, Gw, a, b, ws, n)
             it += 1
@@ -418,7 +454,7 @@ def pn_glm(X, y, w, eta, c, a, b, kind, tol, max_iter, gap, fit_intercept):
         # backtracking line search (Armijo on the composite objective)
         pen0 = _sep_penalty(w, a, b)
         f0 = _glm_value(kind, y, eta) + pen0
-        w_new[:] = w
+        _copy(w_new, w)
         for k in range(m):
             w_new[ws[k]] += d[k]
         decrease += _sep_penalty(w_new, a, b) - pen0
@@ -428,7 +464,7 @@ def pn_glm(X, y, w, eta, c, a, b, kind, tol, max_iter, gap, fit_intercept):
         for _ls in range(60):
             for i in range(n):
                 eta_new[i] = eta[i] + t * Xd[i]
-            w_new[:] = w
+            _copy(w_new, w)
             for k in range(m):
                 w_new[ws[k]] += t * d[k]
             if decrease > rounding:
@@ -437,9 +473,9 @@ def pn_glm(X, y, w, eta, c, a, b, kind, tol, max_iter, gap, fit_intercept):
             if f1 <= f0 + 1e-4 * t * decrease:
                 break
             t *= 0.5
-        w[:] = w_new
+        _copy(w, w_new)
         c += t * dc
-        eta[:] = eta_new
+        _copy(eta, eta_new)
     return it, cert, c
 
 
@@ -450,7 +486,8 @@ def group_certificate(X, y, w, eta, c, order, ptr, gw, kind, gap, fit_intercept)
     g = np.empty(n)
     h = np.empty(n)
     _glm_raw(kind, y, eta, g, h)
-    grad = X.T @ g
+    grad = np.empty(X.shape[1])
+    _xt_vec(X, g, grad)
     n_groups = ptr.shape[0] - 1
     pen = 0.0
     s = 1.0
@@ -478,9 +515,12 @@ def group_certificate(X, y, w, eta, c, order, ptr, gw, kind, gap, fit_intercept)
             kkt = max(kkt, np.sqrt(dist))
     if gap:
         primal = _glm_value(kind, y, eta) + pen
-        return primal - _dual_datafit(kind, y, -s * g)
+        theta = np.empty(n)
+        for i in range(n):
+            theta[i] = -s * g[i]
+        return primal - _dual_datafit(kind, y, theta)
     if fit_intercept:
-        kkt = max(kkt, abs(g.sum()))
+        kkt = max(kkt, abs(_sum(g)))
     return kkt
 
 
@@ -519,7 +559,7 @@ def bcd_group(X, y, w, eta, c, order, ptr, gw, lips, kind, tol, max_iter, gap, f
         if fit_intercept:
             # sigma' <= 1/4, so 1/(1/4) is a safe intercept step (MM) for the logistic loss
             _glm_raw(kind, y, eta, g, h)
-            delta = -4.0 * g.sum()
+            delta = -4.0 * _sum(g)
             c += delta
             for i in range(n):
                 eta[i] += delta
@@ -544,11 +584,11 @@ def bcd_multitask(X, W, R, alpha, lips, tol, max_iter):
             L = lips[j]
             if L == 0.0:
                 continue
-            v[:] = W[j]
+            _copy(v, W[j])
             for i in range(n):
                 for t in range(k):
                     v[t] += X[i, j] * R[i, t] / (n * L)
-            norm = np.sqrt(v @ v)
+            norm = np.sqrt(_dot(v, v))
             scale = 0.0 if norm <= alpha / L else 1.0 - alpha / (L * norm)
             for t in range(k):
                 delta = scale * v[t] - W[j, t]
