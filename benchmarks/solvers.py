@@ -121,20 +121,23 @@ def case_d(repeat):
 
 _COLD = """
 import time, numpy as np
-t0 = time.perf_counter()
+t0, c0 = time.perf_counter(), time.process_time()
 from shrinkage.solvers import L1, GroupLasso, Logistic, Quadratic, solve
-t1 = time.perf_counter()
+t1, c1 = time.perf_counter(), time.process_time()
 rng = np.random.default_rng(0)
 X = rng.standard_normal((30, 4))
 y = X[:, 0] + rng.standard_normal(30)
 solve(X, y, Quadratic(), L1(0.1)); solve(X, (y > 0).astype(float), Logistic(), L1(0.01))
-t2 = time.perf_counter()
-print(f"{t1 - t0:.3f} {t2 - t1:.3f}")
+t2, c2 = time.perf_counter(), time.process_time()
+print(f"{t1 - t0:.3f} {t2 - t1:.3f} {c1 - c0:.3f} {c2 - c1:.3f}")
 """
 
 
 def compile_times():
-    """(import, first lasso + logistic solve) in fresh processes: empty numba cache vs cached."""
+    """(import, first lasso + logistic solve) in fresh processes: empty numba cache vs cached.
+
+    Wall and CPU seconds: on a shared machine the wall time of a compile scales with the load,
+    the CPU time much less."""
     env = dict(os.environ)
     src = os.path.join(os.path.dirname(__file__), "..", "src")
     env["PYTHONPATH"] = os.pathsep.join([src, env.get("PYTHONPATH", "")])
@@ -174,11 +177,12 @@ def _run(args):
         label, fn = cases[key]
         ours_t, sk_t, note = fn(args.repeat)
         print(f"{label:<68} {ours_t:9.3f} {sk_t:11.3f} {ours_t / sk_t:6.2f}  {note}", flush=True)
-    for label, (imp, first) in compile_times().items():
+    for label, (imp, first, imp_cpu, first_cpu) in compile_times().items():
         print(
-            f"fresh process, {label}: import {imp:.2f} s, "
-            f"first lasso + logistic solve {first:.2f} s"
+            f"fresh process, {label}: import {imp:.2f} s (cpu {imp_cpu:.2f} s), "
+            f"first lasso + logistic solve {first:.2f} s (cpu {first_cpu:.2f} s)"
         )
+    print(f"load average: {' '.join(f'{v:.2f}' for v in os.getloadavg())}")
 
 
 if __name__ == "__main__":
