@@ -80,16 +80,28 @@ def _sep_dual(xtt, a, b):
 
 
 @njit(**_JIT)
-def _sep_kkt(w, grad, a, b):
-    """Largest distance of ``-grad_j`` to the subdifferential of ``g_j`` at ``w_j``."""
-    worst = 0.0
+def _sep_terms(w, grad, a, b):
+    """Penalty value, dual scaling ``s``, conjugate sum (as :func:`_sep_dual` at ``grad``; only
+    ``|grad_j|`` matters) and largest KKT violation, in one function: one compile, not three."""
+    s = 1.0
+    for j in range(grad.shape[0]):
+        if b[j] == 0.0 and abs(grad[j]) > a[j]:
+            s = min(s, a[j] / abs(grad[j]))
+    pen = 0.0
+    conj = 0.0
+    kkt = 0.0
     for j in range(w.shape[0]):
-        if w[j] != 0.0:
-            d = abs(grad[j] + a[j] * np.sign(w[j]) + b[j] * w[j])
+        wj = w[j]
+        pen += a[j] * abs(wj) + 0.5 * b[j] * wj * wj
+        if b[j] > 0.0:
+            excess = max(s * abs(grad[j]) - a[j], 0.0)
+            conj += excess * excess / (2.0 * b[j])
+        if wj != 0.0:
+            d = abs(grad[j] + a[j] * np.sign(wj) + b[j] * wj)
         else:
             d = max(abs(grad[j]) - a[j], 0.0)
-        worst = max(worst, d)
-    return worst
+        kkt = max(kkt, d)
+    return pen, s, conj, kkt
 
 
 @njit(**_JIT)
@@ -179,11 +191,10 @@ def _quad_cert(grad, w, rr, ry, n, a, b, gap):
 
     Gap: ``theta = s r / n`` with ``s`` the dual scaling; ``D = s ry/n - s^2 rr/(2n) - conj``.
     """
+    pen, s, conj, kkt = _sep_terms(w, grad, a, b)
     if gap:
-        s, conj = _sep_dual(-grad, a, b)
-        primal = rr / (2 * n) + _sep_penalty(w, a, b)
-        return primal - (s * ry / n - 0.5 * s * s * rr / n - conj)
-    return _sep_kkt(w, grad, a, b)
+        return rr / (2 * n) + pen - (s * ry / n - 0.5 * s * s * rr / n - conj)
+    return kkt
 
 
 @njit(**_JIT)
@@ -194,11 +205,19 @@ def _grow(in_ws, w, grad, a, ws_buf):
     m = 0
     for j in range(w.shape[0]):
         if w[j] != 0.0 or abs(grad[j]) >= 0.9 * a[j]:
-            in_ws[j] = True
-        if in_ws[j]:
+            in_ws[j] = 1
+        if in_ws[j] != 0:
             ws_buf[m] = j
             m += 1
     return m
+
+
+@njit(**_JIT)
+def _fill(v, value):
+    """``v[:] = value`` (np.zeros and bool arrays cost extra compiled specializations)."""
+    for i in range(v.shape[0]):
+        v[i] = value
+    return v
 
 
 @njit(**_JIT)
@@ -230,7 +249,7 @@ def cd_quadratic(X, y, w, r, a, b, lips, tol, max_iter, gap):
     working set and run CD passes on it until its updates are negligible.
     """
     n, p = X.shape
-    in_ws = np.zeros(p, dtype=np.bool_)
+    in_ws = _fill(np.empty(p, dtype=np.int64), 0)
     ws_buf = np.empty(p, dtype=np.int64)
     grad = np.empty(p)
     cert = np.inf
@@ -292,7 +311,7 @@ def cd_gram(G, Xty, yy, n, w, a, b, tol, max_iter, gap):
     Gw = np.empty(p)
     for j in range(p):
         Gw[j] = _dot(G[j], w)  # G is symmetric and C-ordered: row j = column j
-    in_ws = np.zeros(p, dtype=np.bool_)
+    in_ws = _fill(np.empty(p, dtype=np.int64), 0)
     ws_buf = np.empty(p, dtype=np.int64)
     grad = np.empty(p)
     cert = np.inf
@@ -325,17 +344,16 @@ def _xt_vec(X, v, out):
 def _glm_cert(y, w, eta, g, grad, a, b, kind, gap, fit_intercept):
     """Certificate from ``g = F'(eta)`` and ``grad = X^T g`` (already computed).
 
-    Gap: dual point ``theta = -s g`` with ``s`` the dual scaling of :func:`_sep_dual`.
+    Gap: dual point ``theta = -s g`` with ``s`` the dual scaling of :func:`_sep_terms`.
     """
+    pen, s, conj, kkt = _sep_terms(w, grad, a, b)
     if gap:
-        s, conj = _sep_dual(grad, a, b)  # _sep_dual only uses |grad_j|
-        primal = _glm_value(kind, y, eta) + _sep_penalty(w, a, b)
+        primal = _glm_value(kind, y, eta) + pen
         n = y.shape[0]
         theta = np.empty(n)
         for i in range(n):
             theta[i] = -s * g[i]
         return primal - (_dual_datafit(kind, y, theta) - conj)
-    kkt = _sep_kkt(w, grad, a, b)
     if fit_intercept:
         gs = 0.0
         for i in range(g.shape[0]):
@@ -346,7 +364,7 @@ def _glm_cert(y, w, eta, g, grad, a, b, kind, gap, fit_intercept):
 
 @njit(**_JIT)
 def _pn_hessian(X, h, ws, H, hx):
-    """``H = X_ws^T diag(h) X_ws`` (``m x m``) and ``hx = X_ws^T h`` (intercept cross-term)."""
+    """``H = X_ws^T diag(h) X_ws`` (``m x m``, flat row-major) and ``hx = X_ws^T h`` (intercept cross-term)."""
     n = X.shape[0]
     m = ws.shape[0]
     for k in range(m):
@@ -360,8 +378,8 @@ def _pn_hessian(X, h, ws, H, hx):
             acc = 0.0
             for i in range(n):
                 acc += h[i] * X[i, jk] * X[i, jl]
-            H[k, l] = acc
-            H[l, k] = acc
+            H[k * m + l] = acc
+            H[l * m + k] = acc
 
 
 @njit(**_JIT)
@@ -370,13 +388,13 @@ def _pn_inner(H, hx, hsum, grad, gc, w, ws, a, b, d, fit_intercept, inner_tol, m
     over the working set, in Gram form (a pass costs ``O(m^2)``, not ``O(n m)``).
     ``d`` (length ``m``) is the step on ``w[ws]``; returns the intercept step ``dc``."""
     m = ws.shape[0]
-    Hd = np.zeros(m)
+    Hd = _fill(np.empty(m), 0.0)
     hd = 0.0  # hx . d + hsum * dc
     dc = 0.0
     for _ in range(max_passes):
         worst = 0.0
         for k in range(m):
-            L = H[k, k]
+            L = H[k * m + k]
             if L <= 1e-300:
                 continue
             j = ws[k]
@@ -386,7 +404,7 @@ def _pn_inner(H, hx, hsum, grad, gc, w, ws, a, b, d, fit_intercept, inner_tol, m
                 delta = new - cur
                 d[k] += delta
                 for l in range(m):
-                    Hd[l] += delta * H[l, k]
+                    Hd[l] += delta * H[l * m + k]
                 hd += delta * hx[k]
                 worst = max(worst, L * delta * delta)
         if fit_intercept:
@@ -438,10 +456,10 @@ def pn_glm(X, y, w, eta, c, a, b, kind, tol, max_iter, gap, fit_intercept):
             gc += g[i]
             hsum += h[i]
         hsum = max(hsum, 1e-300)
-        H = np.empty((m, m))
+        H = np.empty(m * m)  # flat, row-major: one np.empty specialization less to compile
         hx = np.empty(m)
         _pn_hessian(X, h, ws, H, hx)
-        d = np.zeros(m)
+        d = _fill(np.empty(m), 0.0)
         # a pass costs O(m^2): solve the model tightly enough for a (near) Newton step
         inner_tol = max(1e-4 * tol, 1e-3 * cert * cert)
         dc = _pn_inner(H, hx, hsum, grad, gc, w, ws, a, b, d, fit_intercept, inner_tol, 10_000)
