@@ -241,6 +241,78 @@ def _gather(src, idx, out):
     return out
 
 
+_AA_K = 5  # Anderson acceleration memory (skglm's default)
+
+
+@njit(**_JIT)
+def _anderson(X, w, r, ws, a_ws, b_ws, hist, w_acc, n):
+    """Anderson extrapolation of the last ``K + 1`` CD iterates on ``ws`` (Bertrand & Massias
+    2021, as in skglm/celer): ``w_acc = sum_k c_k w^(k+1)`` with ``c`` minimizing
+    ``||sum_k c_k (w^(k+1) - w^(k))||`` under ``sum c = 1``. Kept only if it lowers the
+    objective, so convergence guarantees are those of plain CD."""
+    m = ws.shape[0]
+    K = _AA_K
+    C = np.empty(K * K)
+    for k in range(K):
+        for l in range(k, K):
+            acc = 0.0
+            for i in range(m):
+                uk = hist[(k + 1) * m + i] - hist[k * m + i]
+                ul = hist[(l + 1) * m + i] - hist[l * m + i]
+                acc += uk * ul
+            C[k * K + l] = acc
+            C[l * K + k] = acc
+    # solve C z = 1 by Gaussian elimination with partial pivoting (K is tiny)
+    z = _fill(np.empty(K), 1.0)
+    for col in range(K):
+        piv = col
+        for row in range(col + 1, K):
+            if abs(C[row * K + col]) > abs(C[piv * K + col]):
+                piv = row
+        if abs(C[piv * K + col]) <= 1e-300:
+            return
+        if piv != col:
+            for l in range(K):
+                tmp = C[col * K + l]
+                C[col * K + l] = C[piv * K + l]
+                C[piv * K + l] = tmp
+            tmp = z[col]
+            z[col] = z[piv]
+            z[piv] = tmp
+        for row in range(col + 1, K):
+            f = C[row * K + col] / C[col * K + col]
+            for l in range(col, K):
+                C[row * K + l] -= f * C[col * K + l]
+            z[row] -= f * z[col]
+    for col in range(K - 1, -1, -1):
+        acc = z[col]
+        for l in range(col + 1, K):
+            acc -= C[col * K + l] * z[l]
+        z[col] = acc / C[col * K + col]
+    zsum = _sum(z)
+    if not np.isfinite(zsum) or zsum == 0.0:
+        return
+    for i in range(m):
+        acc = 0.0
+        for k in range(K):
+            acc += z[k] * hist[(k + 1) * m + i]
+        w_acc[i] = acc / zsum
+    # objective on ws (coordinates outside ws are fixed): r_acc = r + X_ws (w - w_acc)
+    r_acc = np.empty(r.shape[0])
+    _copy(r_acc, r)
+    pen_cur = 0.0
+    pen_acc = 0.0
+    for k in range(m):
+        j = ws[k]
+        _col_axpy(X, j, w[j] - w_acc[k], r_acc)
+        pen_cur += a_ws[k] * abs(w[j]) + 0.5 * b_ws[k] * w[j] * w[j]
+        pen_acc += a_ws[k] * abs(w_acc[k]) + 0.5 * b_ws[k] * w_acc[k] * w_acc[k]
+    if _dot(r_acc, r_acc) / (2 * n) + pen_acc < _dot(r, r) / (2 * n) + pen_cur:
+        for k in range(m):
+            w[ws[k]] = w_acc[k]
+        _copy(r, r_acc)
+
+
 @njit(**_JIT)
 def cd_quadratic(X, y, w, r, a, b, lips, tol, max_iter, gap):
     """Cyclic CD with working sets for :math:`\\frac{1}{2n}\\|y - Xw\\|^2 + g(w)`, ``r = y - Xw``.
@@ -267,9 +339,17 @@ def cd_quadratic(X, y, w, r, a, b, lips, tol, max_iter, gap):
         b_ws = _gather(b, ws, np.empty(m))
         w_ws = np.empty(m)
         sub_grad = np.empty(m)
+        hist = np.empty((_AA_K + 1) * m)
+        n_hist = 0
         while it < max_iter:
             worst = _cd_pass(X, w, r, a, b, lips, ws, n)
             it += 1
+            for k in range(m):
+                hist[n_hist * m + k] = w[ws[k]]
+            n_hist += 1
+            if n_hist == _AA_K + 1:
+                n_hist = 0
+                _anderson(X, w, r, ws, a_ws, b_ws, hist, w_ws, n)
             if worst <= tol:
                 # certificate of the subproblem on ws: O(n |ws|), not O(n p)
                 for k in range(m):
