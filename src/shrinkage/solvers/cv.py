@@ -12,8 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from joblib import Parallel, delayed
-from sklearn.model_selection import KFold, StratifiedKFold
 
 from .._validation import check_positive_int
 from .datafits import Logistic
@@ -94,6 +92,11 @@ def cv_path(
     prob = prepare(X, y, datafit, fit_intercept)
     grid = _grid(prob, penalty, alphas, n_alphas, eps)
     X, y = prob.X_orig, prob.y_orig
+    # imported here: scikit-learn and joblib take seconds to import, and most users of the
+    # solvers never cross-validate
+    from joblib import Parallel, delayed
+    from sklearn.model_selection import KFold, StratifiedKFold
+
     splitter = (StratifiedKFold if isinstance(datafit, Logistic) else KFold)(
         n_splits=n_folds, shuffle=True, random_state=random_state
     )

@@ -13,7 +13,6 @@ import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
-from sklearn.exceptions import ConvergenceWarning
 
 from .._validation import (
     as_float_matrix,
@@ -301,6 +300,9 @@ def _finish(prob, penalty, w, c, n_iter, cert, kind, solver, tol, with_objective
         objective = prob.datafit.value(prob.y_orig, eta) + penalty.value(w)
     converged = cert <= tol
     if not converged:
+        # imported only when needed: importing scikit-learn costs seconds
+        from sklearn.exceptions import ConvergenceWarning
+
         warnings.warn(
             f"{solver} did not converge after {n_iter} iterations: {kind.replace('_', ' ')} "
             f"{cert:.3e} > tol {tol:.1e} (raise max_iter or tol).",
