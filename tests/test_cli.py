@@ -166,3 +166,43 @@ def test_demo_quick_writes_report_folder(tmp_path, capsys):
     for d in PRIOR_DIRS:
         assert f"({d}/forest.png)" in summary and (out / d / "report.md").exists()
     assert "Bayesian path:" not in summary  # no failure / skip message
+
+
+def test_background_worker_is_stopped_when_the_demo_fails(tmp_path, monkeypatch):
+    """An error in the main fits must not leave the path's worker process running."""
+    import time
+
+    from shrinkage import cli_demo
+
+    seen = {}
+
+    def fail(args, out, scales, job, steps):
+        seen["job"] = job
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(cli_demo, "_start_bayes_path", lambda args, scales: _sleeper())
+    monkeypatch.setattr(cli_demo, "_run", fail)
+    with pytest.raises(RuntimeError, match="boom"):
+        main(["demo", "--out", str(tmp_path)])
+    pool, procs = _SLEEPER["pool"], _SLEEPER["procs"]
+    deadline = time.monotonic() + 10  # terminate() is a SIGTERM: the worker exits at once
+    while any(p.is_alive() for p in procs) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert procs and not any(p.is_alive() for p in procs)
+    assert seen["job"] is not None and pool is not None
+
+
+_SLEEPER: dict = {}
+
+
+def _sleeper():
+    import multiprocessing
+    import time
+    from concurrent.futures import ProcessPoolExecutor
+
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    job = pool.submit(time.sleep, 60)
+    while not pool._processes:  # the worker starts with the first job
+        time.sleep(0.01)
+    _SLEEPER.update(pool=pool, procs=list(pool._processes.values()))
+    return pool, job

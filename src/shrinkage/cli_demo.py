@@ -219,7 +219,16 @@ def run_demo(args: argparse.Namespace) -> int:
         return _run(args, out, scales, job, steps)
     finally:
         if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
+            _stop(pool, job)
+
+
+def _stop(pool, job) -> None:
+    """Shut the path's pool down; kill its worker if the demo ended early (error, Ctrl-C)."""
+    if not job.done():
+        # Python 3.12 has no public way to stop a running worker; these are our own children
+        for proc in list((getattr(pool, "_processes", None) or {}).values()):
+            proc.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _run(args: argparse.Namespace, out: Path, scales, job, steps: _Steps) -> int:
