@@ -97,7 +97,7 @@ def write_summary(out: Path, fits: list[dict], ctx: dict) -> dict[str, Path]:
         "standardized scale (sd(y) per sd(x_j)) unless a column says original."
     )
     doc.section("Frequentist comparison: our solvers vs scikit-learn")
-    doc.table(ctx["table"])
+    doc.table(ctx["table"].set_index("model"))
     doc.section("Lasso CV and the Laplace prior's scale")
     doc.text(
         f"5-fold CV on the standardized data: alpha_min = {cv.alpha_min:.4g}, alpha_1se = "
