@@ -206,3 +206,11 @@ def _sleeper():
         time.sleep(0.01)
     _SLEEPER.update(pool=pool, procs=list(pool._processes.values()))
     return pool, job
+
+
+def test_fit_is_wired_into_the_command(tmp_path, capsys):
+    from shrinkage.cli import main
+
+    code = main(["fit", str(tmp_path / "missing.csv"), "--target", "y", "--out", str(tmp_path)])
+    assert code == 2
+    assert "missing.csv" in capsys.readouterr().err

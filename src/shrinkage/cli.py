@@ -1,4 +1,4 @@
-"""Command line: ``shrinkage demo`` (and further subcommands).
+"""Command line: ``shrinkage demo`` and ``shrinkage fit DATA.csv --target COL``.
 
 Each subcommand lives in its own module and registers itself with an
 ``add_<name>_parser(subparsers)`` function that sets ``func`` (called with the parsed
@@ -12,11 +12,12 @@ import argparse
 import sys
 
 from shrinkage.cli_demo import add_demo_parser, frequentist_comparison
+from shrinkage.cli_fit import add_fit_parser
 
 __all__ = ["SUBCOMMANDS", "build_parser", "frequentist_comparison", "main"]
 
 #: functions ``add_<name>_parser(subparsers)``, one per subcommand, in ``--help`` order
-SUBCOMMANDS = [add_demo_parser]
+SUBCOMMANDS = [add_demo_parser, add_fit_parser]
 
 
 def build_parser() -> argparse.ArgumentParser:
