@@ -144,6 +144,8 @@ def test_horseshoe_default_form_has_no_divergences():
     y = X @ beta + rng.normal(size=n)
     dt = sample(
         build_model(X, y, prior=P.Horseshoe()),
+        # the NUTS form under test; "auto" would pick the Gibbs backend here (p > n)
+        sampler="nutpie",
         draws=500,
         tune=500,
         chains=2,
