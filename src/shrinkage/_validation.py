@@ -9,13 +9,18 @@ from __future__ import annotations
 import numpy as np
 
 
-def as_float_matrix(X, name: str = "X") -> np.ndarray:
-    """Return ``X`` as a 2-D float64 array, refusing non-numeric, empty or non-finite input."""
-    arr = np.asarray(X)
+def check_numeric(arr: np.ndarray, name: str) -> None:
+    """Raise ``TypeError`` unless ``arr`` has a numeric or boolean dtype."""
     if arr.dtype == object or not (
         np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)
     ):
         raise TypeError(f"{name} must be numeric; got dtype {arr.dtype}")
+
+
+def as_float_matrix(X, name: str = "X") -> np.ndarray:
+    """Return ``X`` as a 2-D float64 array, refusing non-numeric, empty or non-finite input."""
+    arr = np.asarray(X)
+    check_numeric(arr, name)
     if arr.ndim != 2:
         raise ValueError(
             f"{name} must be 2-dimensional (n_samples, n_features); got shape {arr.shape}"
@@ -30,10 +35,7 @@ def as_float_matrix(X, name: str = "X") -> np.ndarray:
 def as_float_vector(y, name: str = "y") -> np.ndarray:
     """Return ``y`` as a 1-D float64 array (a column vector is flattened), refusing NaN/inf."""
     arr = np.asarray(y)
-    if arr.dtype == object or not (
-        np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)
-    ):
-        raise TypeError(f"{name} must be numeric; got dtype {arr.dtype}")
+    check_numeric(arr, name)
     if arr.ndim == 2 and arr.shape[1] == 1:
         arr = arr[:, 0]
     if arr.ndim != 1:

@@ -20,7 +20,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from shrinkage._validation import as_float_matrix, check_consistent_length, check_finite
+from shrinkage._validation import (
+    as_float_matrix,
+    check_consistent_length,
+    check_finite,
+    check_numeric,
+)
 
 __all__ = ["Design", "lagged"]
 
@@ -164,10 +169,7 @@ class Design:
     def _validate_y(y: Any) -> tuple[np.ndarray, list[str] | None]:
         names = [str(c) for c in y.columns] if isinstance(y, pd.DataFrame) else None
         arr = np.asarray(y)
-        if arr.dtype == object or not (
-            np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.bool_)
-        ):
-            raise TypeError(f"y must be numeric; got dtype {arr.dtype}")
+        check_numeric(arr, "y")
         if arr.ndim == 2 and arr.shape[1] == 1:
             arr = arr[:, 0]
         if arr.ndim not in (1, 2):
