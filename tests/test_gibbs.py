@@ -332,3 +332,60 @@ def test_fixed_sigma_posterior_mean_matches_quadrature(rng, prior):
         # Monte Carlo SE of a mean: sd / sqrt(ESS)
         se = draws.std() / np.sqrt(array_stats.ess(draws, method="mean"))
         assert abs(draws.mean() - expected[j]) < 4 * se, (draws.mean(), expected[j], se)
+
+
+def _scale_block_chain(prior, data, sig, sweeps, rng):
+    """Iterate only the global-scale step (tau | sigma, sigma | tau, the joint line move)."""
+    out = []
+    for _ in range(sweeps):
+        prior.step(data, sig, rng)
+        out.append((np.log(prior.tau), np.log(sig.sigma2)))
+    return np.array(out)
+
+
+@pytest.mark.parametrize("sigma_scaled", [False, True])
+def test_tau_sigma_block_matches_quadrature(rng, sigma_scaled):
+    """With lam fixed, the tau / sigma updates target p(tau, sigma^2 | lam, y) exactly.
+
+    Reference: 2-D quadrature over (log tau, log sigma^2) of -N w/2 - log det M/2 - Q e^{-w}/2
+    + log p(w) + log p(log tau | sigma) with M = I + tau^2 e^{-w} X diag(lam^2) X'
+    (HalfNormal sigma, so sigma does not integrate out and the line move is used). Checked to
+    fail: dropping the Jacobian log tau from the line move's target gives z ~ 10 on log tau.
+    """
+    from shrinkage.inference._gibbs_priors import Horseshoe, _log_halfcauchy
+    from shrinkage.inference._gibbs_sigma import Sigma
+    from shrinkage.inference.gibbs import _drop_intercept
+
+    n, p = 15, 25
+    X = _standardized(rng, n, p)
+    y = 0.8 * X[:, 0] + rng.standard_normal(n)
+    data = LinearGaussian(*_drop_intercept(X, y - y.mean()))
+    lam = np.abs(rng.standard_cauchy(p))
+    params = {"global_scale": 1.0, "sigma_scaled": sigma_scaled}
+
+    # quadrature on a (log tau, log sigma^2) grid
+    kern = data.kernel(lam**2)
+    lt, w = np.meshgrid(np.linspace(-12, 5, 171), np.linspace(-6, 3, 91), indexing="ij")
+    logpost = np.empty(lt.shape)
+    for idx in np.ndindex(lt.shape):
+        fac = kern.factor(np.exp(2 * lt[idx] - w[idx]))
+        s2 = np.exp(w[idx])
+        scale = np.sqrt(s2) if sigma_scaled else 1.0
+        logpost[idx] = (-0.5 * data.n * w[idx] - 0.5 * fac.logdet - 0.5 * fac.quad / s2
+                        - s2 / 2 + 0.5 * w[idx]  # HalfNormal(1) on sigma, in log sigma^2
+                        + _log_halfcauchy(np.exp(lt[idx]), scale) + lt[idx])  # fmt: skip
+    wts = np.exp(logpost - logpost.max())
+    wts /= wts.sum()
+    ref = np.array([np.sum(wts * lt), np.sum(wts * w)])
+
+    prior = Horseshoe(p, None, params)
+    prior.init(rng)
+    prior.lam = lam
+    sig = Sigma(data.n, "halfnormal", 1.0, None)
+    sig.sigma2 = 1.0
+    chains = np.stack([_scale_block_chain(prior, data, sig, 3000, rng)[200:] for _ in range(2)])
+    for k in range(2):
+        draws = chains[..., k]
+        # Monte Carlo SE of a mean: sd / sqrt(bulk ESS); 4 SE
+        se = draws.std() / np.sqrt(array_stats.ess(draws, method="mean"))
+        assert abs(draws.mean() - ref[k]) < 4 * se, (k, draws.mean(), ref[k], se)

@@ -285,6 +285,7 @@ class Horseshoe(Prior):
         if sig.sampled:
             fac, evals = self._sigma_step(data, sig, rng)
             self.n_evals += evals
+            self._scale_line_step(fac, sig, rng)
         return fac
 
     def _sigma_step(self, data, sig, rng):
@@ -303,6 +304,39 @@ class Horseshoe(Prior):
         x, fac, evals = slice_sample(logp, np.log(sig.sigma2), 1.0, rng)
         sig.sigma2 = float(np.exp(x))
         return fac, evals
+
+    def _scale_line_step(self, fac, sig, rng):
+        """Move ``(sigma^2, tau, c^2)`` jointly along ``(e^d sigma^2, e^{d/2} tau, e^d c^2)``.
+
+        ``tau / sigma`` and ``c^2 / sigma^2`` stay fixed, so ``M``, ``log det M`` and ``Q`` do
+        too and each evaluation is O(1). In log coordinates the move is a translation (unit
+        Jacobian) and the target is the joint log density with ``beta`` integrated out::
+
+            -N w/2 - (Q + e2) e^{-w}/2 + log p(w) + log p(log tau | sigma) + log p(log c^2 | sigma)
+
+        with ``w = log sigma^2``. When ``p > n`` the data barely separate noise from signal
+        along this ridge (a small ``tau`` with a large ``sigma`` or the reverse), which the
+        one-at-a-time ``tau | sigma`` and ``sigma | tau`` updates cross slowly (measured:
+        r_hat 1.067 at n=200, p=5000 without this move).
+        """
+        w0, tau0, c20 = np.log(sig.sigma2), self.tau, self.c2
+        big_b = fac.quad + sig.e2
+
+        def logp(d):
+            w, tau = w0 + d, tau0 * np.exp(0.5 * d)
+            lp = -0.5 * sig.n_rows * w - 0.5 * big_b * np.exp(-w) + sig.log_prior_x(w)
+            lp += _log_halfcauchy(tau, self._tau_scale(np.exp(w))) + np.log(tau)
+            return lp + self._log_slab_logc2(c20 * np.exp(d), np.exp(w)), None
+
+        d, _, evals = slice_sample(logp, 0.0, 1.0, rng)
+        self.n_evals += evals
+        sig.sigma2 = float(np.exp(w0 + d))
+        self.tau = float(tau0 * np.exp(0.5 * d))
+        self.c2 = c20 * np.exp(d)
+
+    def _log_slab_logc2(self, c2: float, sigma2: float) -> float:
+        """Log density of ``log c^2`` given ``sigma`` (0 for the plain horseshoe)."""
+        return 0.0
 
     def update(self, data, beta, sig, rng):
         s2 = sig.sigma2
@@ -397,6 +431,10 @@ class RegularizedHorseshoe(Horseshoe):
             a, b = self._slab(sigma2)
             lp += a * np.log(b) - b / self.c2
         return lp
+
+    def _log_slab_logc2(self, c2, sigma2):
+        a, b = self._slab(sigma2)  # InvGamma(a, b) on c^2, with the Jacobian of log c^2
+        return a * np.log(b) - a * np.log(c2) - b / c2
 
     def update(self, data, beta, sig, rng):
         beta = super().update(data, beta, sig, rng)
