@@ -220,6 +220,7 @@ def test_reproducible_and_parallel_equals_sequential(rng):
         ({"prior": "laplace", "prior_params": {"b": 0.0}}, "b must be > 0"),
         ({"prior": "bayesian_lasso", "prior_params": {"lasso_lambda": -0.2}}, "lasso_lambda"),
         ({"prior": "horseshoe", "prior_params": {"slab_df": 4}}, "unknown prior_params"),
+        ({"prior": "horseshoe", "prior_params": {"local_sweeps": 0}}, "local_sweeps"),
         ({"prior": "gaussian", "fixed_sigma": -1.0}, "fixed_sigma"),
         ({"prior": "gaussian", "draws": 0}, "draws"),
         ({"prior": "horseshoe", "groups": [0, 0, 1, 1]}, "takes no groups"),

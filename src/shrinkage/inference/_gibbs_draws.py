@@ -58,13 +58,14 @@ class LinearGaussian:
         self.Xty = X.T @ y
         self.XtX = X.T @ X if self.use_rue else None
         self.Xf = np.asfortranarray(X)  # column access for single-site sweeps
+        self.col_sq = np.einsum("ij,ij->j", X, X)
 
     @classmethod
     def from_gram(cls, XtX: np.ndarray, Xty: np.ndarray, yty: float = 0.0) -> LinearGaussian:
         """Rue-form statistics from ``X'X`` and ``X'y`` alone (no design needed)."""
         obj = cls.__new__(cls)
         obj.n = obj.p = len(Xty)
-        obj.X = obj.y = obj.Xf = None
+        obj.X = obj.y = obj.Xf = obj.col_sq = None
         obj.use_rue, obj.XtX, obj.Xty, obj.yty = True, XtX, Xty, float(yty)
         return obj
 

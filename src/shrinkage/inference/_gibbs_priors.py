@@ -339,12 +339,31 @@ class Horseshoe(Prior):
         return 0.0
 
     def update(self, data, beta, sig, rng):
-        s2 = sig.sigma2
-        beta, self.lam = collapsed_local_sweep(
-            data.Xf, data.y, beta, self.lam, s2, self.tau**2 / s2, rng, c2=self.c2 / s2
-        )
-        self.interweave_tau(self._tau_scale(s2), rng)
+        for _ in range(int(self.params.get("local_sweeps", 1))):
+            s2 = sig.sigma2
+            beta, self.lam, resid = collapsed_local_sweep(
+                data.Xf, data.y, beta, self.lam, s2, self.tau**2 / s2, rng, c2=self.c2 / s2,
+                col_sq=data.col_sq,
+            )  # fmt: skip
+            if sig.sampled:
+                self._sigma_given_beta(float(resid @ resid), sig, rng)
+        self.interweave_tau(self._tau_scale(sig.sigma2), rng)
         return beta
+
+    def _sigma_given_beta(self, rss, sig, rng):
+        """Slice update of ``w = log sigma^2`` given ``beta`` and the (absolute) scales.
+
+        ``log p(w | .) = -N w/2 - (RSS + e2) e^{-w}/2 + log p(w) + log p(tau, c^2 | sigma)``:
+        O(1) per evaluation, so it is cheap to let ``sigma`` follow the local scales between
+        the (O(n^2 p)) global steps.
+        """
+
+        def logp(w):
+            lp = -0.5 * sig.n_rows * w - 0.5 * (rss + sig.e2) * np.exp(-w) + sig.log_prior_x(w)
+            return lp + self.log_scale_prior(np.exp(w)), None
+
+        w, _, _ = slice_sample(logp, np.log(sig.sigma2), 1.0, rng)
+        sig.sigma2 = float(np.exp(w))
 
     def interweave_tau(self, scale, rng):
         """Update ``tau`` holding the products ``tau lam`` fixed (an ASIS-style move).
@@ -471,13 +490,14 @@ DEFAULTS: dict[str, dict] = {
     "gaussian": {"scale": 1.0, "sigma_scaled": False},
     "laplace": {"b": 1.0},
     "bayesian_lasso": {"lasso_lambda": None, "r": 1.0, "delta": 1.78},
-    "horseshoe": {"global_scale": 1.0, "sigma_scaled": True},
+    "horseshoe": {"global_scale": 1.0, "sigma_scaled": True, "local_sweeps": 3},
     "regularized_horseshoe": {
         "global_scale": 1.0,
         "slab_scale": 2.0,
         "slab_df": 4.0,
         "sigma_scaled": True,
         "slab_sigma_scaled": True,
+        "local_sweeps": 3,
     },
     "group_lasso": {
         "lasso_lambda": None,
