@@ -349,9 +349,15 @@ class Horseshoe(Prior):
         import pymc as pm
 
         z = pm.Normal("beta_z", 0.0, 1.0, dims=ctx.dims)
+        return pm.Deterministic("beta", z * self.build_scale(ctx), dims=ctx.dims)
+
+    def build_scale(self, ctx: BuildContext):
+        """Create ``lam`` and ``tau``; return beta's prior sd ``tau lam_j`` (length p)."""
+        import pymc as pm
+
         lam = pm.HalfCauchy("lam", beta=1.0, dims="feature")
         tau = pm.HalfCauchy("tau", beta=self.global_scale)
-        return pm.Deterministic("beta", z * tau * lam, dims=ctx.dims)
+        return tau * lam
 
 
 @dataclass(frozen=True)
@@ -394,14 +400,20 @@ class RegularizedHorseshoe(Prior):
     def build(self, ctx: BuildContext):
         import pymc as pm
 
-        tau0 = self.tau0(ctx.n_features, ctx.n_obs, ctx.sigma)
         z = pm.Normal("beta_z", 0.0, 1.0, dims=ctx.dims)
+        return pm.Deterministic("beta", z * self.build_scale(ctx), dims=ctx.dims)
+
+    def build_scale(self, ctx: BuildContext):
+        """Create ``lam``, ``tau_z``, ``c2_z`` (and deterministic ``tau``, ``c2``); return
+        beta's prior sd ``tau lam_tilde_j`` (length p)."""
+        import pymc as pm
+
+        tau0 = self.tau0(ctx.n_features, ctx.n_obs, ctx.sigma)
         lam = pm.HalfCauchy("lam", beta=1.0, dims="feature")
         tau = pm.Deterministic("tau", tau0 * pm.HalfCauchy("tau_z", beta=1.0))
         half = 0.5 * self.slab_df
         c2 = pm.Deterministic("c2", self.slab_scale**2 * pm.InverseGamma("c2_z", half, half))
-        lam_tilde = pm.math.sqrt(c2 * lam**2 / (c2 + tau**2 * lam**2))
-        return pm.Deterministic("beta", z * tau * lam_tilde, dims=ctx.dims)
+        return tau * pm.math.sqrt(c2 * lam**2 / (c2 + tau**2 * lam**2))
 
 
 def _group_matrix(ctx: BuildContext) -> tuple[np.ndarray, np.ndarray]:
@@ -533,7 +545,14 @@ class GroupHorseshoe(Prior):
 
         _group_matrix(ctx)  # validates groups
         z = pm.Normal("beta_z", 0.0, 1.0, dims=ctx.dims)
+        return pm.Deterministic("beta", z * self.build_scale(ctx), dims=ctx.dims)
+
+    def build_scale(self, ctx: BuildContext):
+        """Create ``lam`` (dim ``group``) and ``tau``; return beta's prior sd
+        ``tau lam_g(j)`` (length p, or (p, 1) for multi-output)."""
+        import pymc as pm
+
         lam = pm.HalfCauchy("lam", beta=1.0, dims="group")
         tau = pm.HalfCauchy("tau", beta=self.global_scale)
         scale = lam[ctx.groups] if ctx.n_outputs is None else lam[ctx.groups][:, None]
-        return pm.Deterministic("beta", z * tau * scale, dims=ctx.dims)
+        return tau * scale
