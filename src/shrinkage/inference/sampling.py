@@ -76,7 +76,12 @@ def sample(
         conditional per draw (:mod:`shrinkage.inference._marginal`); same posterior and
         layout. Gaussian family with a Horseshoe, RegularizedHorseshoe or GroupHorseshoe
         prior only. ``"noncentred"``: the model as built. ``"auto"``: ``"marginal"`` where it
-        applies, else the model as built. Ignored by the Gibbs sampler.
+        applies, else the model as built. Ignored by the Gibbs sampler. A marginal gradient
+        costs O(n^2 p) for ``p > n`` and O(p^3) for ``p <= n`` (measured 0.46 ms at n=100,
+        p=200 and 7 ms at n=200, p=1000, one core) against O(n p) or O(p^2) non-centred, but
+        NUTS needs far fewer of them (15 vs 212 leapfrog steps per draw at n=100, p=200) and
+        has no divergences; for ``min(n, p)`` in the thousands ``"noncentred"`` (or the Gibbs
+        sampler) can be much faster per effective draw.
     **kwargs
         Passed to ``pymc.sample`` (e.g. ``nuts={"max_treedepth": 12}``; with nutpie,
         ``nuts={"adaptation": "low_rank"}``), or to ``gibbs_sample`` for Gibbs (e.g. ``method``).
