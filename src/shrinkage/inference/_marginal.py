@@ -173,7 +173,8 @@ def _complete_posterior(post: xr.Dataset, spec: ModelSpec, seed: int | None) -> 
         post["sigma"].values if "sigma" in post else np.full((chains, draws), spec.family.sigma)
     )
     a = post["intercept"].values if "intercept" in post else np.zeros((chains, draws))
-    rng = np.random.default_rng([7, 0 if seed is None else seed])
+    # its own stream, reproducible with the sampler's seed (fresh entropy without one)
+    rng = np.random.default_rng(None if seed is None else [7, seed])
     beta = draw_beta(design.X, design.y, sd.reshape(-1, p), sigma.ravel(), a.ravel(), rng).reshape(
         chains, draws, p
     )
