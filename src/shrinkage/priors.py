@@ -329,14 +329,20 @@ class Horseshoe(Prior):
     Variables: ``beta_z``, ``lam`` (dim ``feature``), ``tau``; ``beta`` is deterministic.
     No convex penalty equivalent (``penalty`` returns None).
 
-    Sampling form (measured, n=100, p=200, 5 signals, 4 chains x 1000, nutpie, 2 busy cores):
-    this non-centred form with ``target_accept=0.99`` (the default here) gave 18-23
-    divergences, max r_hat 1.012-1.035, min bulk ESS (beta, tau) 120-159, 4.9 ESS/s (3.97x the
-    textbook PyMC model's 1.22 ESS/s with 276 divergences, same seed). Tried and not kept:
-    half-Cauchy as ``HalfNormal / sqrt(Gamma(1/2, 1/2))`` for ``lam`` and ``tau`` (31
-    divergences, ESS 209); nutpie's low-rank mass matrix at target 0.9 (no result after
-    18 min: maximal trees). On n=50, p=100 (2 chains x 500) it still gives 2-11 divergences:
-    divergence-free NUTS for the horseshoe is NOT achieved; use the Gibbs backend.
+    Sampling forms. With the Gaussian family ``shrinkage.sample`` uses the *marginal* form by
+    default (``form="auto"``): ``beta`` integrated out exactly, NUTS on ``lam``, ``tau``,
+    ``sigma``, ``intercept`` with ``y ~ N(a, sigma^2 I + X D X')``, then exact draws of
+    ``beta`` (:mod:`shrinkage.inference._marginal`); the same holds for
+    :class:`RegularizedHorseshoe` and :class:`GroupHorseshoe`. Measured on n=100, p=200,
+    5 signals, seed 1, 4 chains x 1000, nutpie, 2 shared cores: marginal form (target 0.8,
+    its default) 0 divergences, max r_hat 1.002, min bulk ESS (beta, tau) 1511 in 85 s
+    (17.9 ESS/s; seed 2: 0 divergences, 16.4 ESS/s; 15 leapfrog steps per draw, 0.46 ms per
+    gradient; at target 0.9: ESS 854-898, 0 divergences); this non-centred form
+    (``form="noncentred"``, ``target_accept=0.99``, the ``target_accept`` below) 23
+    divergences, r_hat 1.012, ESS 158 in 41 s (3.9 ESS/s; 18-23 divergences over seeds; the
+    textbook PyMC model: 1.22 ESS/s, 276 divergences). Tried and not kept for the non-centred
+    form: half-Cauchy as ``HalfNormal / sqrt(Gamma(1/2, 1/2))`` (31 divergences); nutpie's
+    low-rank mass matrix (maximal trees). Other families keep the non-centred form.
     """
 
     global_scale: float = 1.0
@@ -349,9 +355,15 @@ class Horseshoe(Prior):
         import pymc as pm
 
         z = pm.Normal("beta_z", 0.0, 1.0, dims=ctx.dims)
+        return pm.Deterministic("beta", z * self.build_scale(ctx), dims=ctx.dims)
+
+    def build_scale(self, ctx: BuildContext):
+        """Create ``lam`` and ``tau``; return beta's prior sd ``tau lam_j`` (length p)."""
+        import pymc as pm
+
         lam = pm.HalfCauchy("lam", beta=1.0, dims="feature")
         tau = pm.HalfCauchy("tau", beta=self.global_scale)
-        return pm.Deterministic("beta", z * tau * lam, dims=ctx.dims)
+        return tau * lam
 
 
 @dataclass(frozen=True)
@@ -394,14 +406,20 @@ class RegularizedHorseshoe(Prior):
     def build(self, ctx: BuildContext):
         import pymc as pm
 
-        tau0 = self.tau0(ctx.n_features, ctx.n_obs, ctx.sigma)
         z = pm.Normal("beta_z", 0.0, 1.0, dims=ctx.dims)
+        return pm.Deterministic("beta", z * self.build_scale(ctx), dims=ctx.dims)
+
+    def build_scale(self, ctx: BuildContext):
+        """Create ``lam``, ``tau_z``, ``c2_z`` (and deterministic ``tau``, ``c2``); return
+        beta's prior sd ``tau lam_tilde_j`` (length p)."""
+        import pymc as pm
+
+        tau0 = self.tau0(ctx.n_features, ctx.n_obs, ctx.sigma)
         lam = pm.HalfCauchy("lam", beta=1.0, dims="feature")
         tau = pm.Deterministic("tau", tau0 * pm.HalfCauchy("tau_z", beta=1.0))
         half = 0.5 * self.slab_df
         c2 = pm.Deterministic("c2", self.slab_scale**2 * pm.InverseGamma("c2_z", half, half))
-        lam_tilde = pm.math.sqrt(c2 * lam**2 / (c2 + tau**2 * lam**2))
-        return pm.Deterministic("beta", z * tau * lam_tilde, dims=ctx.dims)
+        return tau * pm.math.sqrt(c2 * lam**2 / (c2 + tau**2 * lam**2))
 
 
 def _group_matrix(ctx: BuildContext) -> tuple[np.ndarray, np.ndarray]:
@@ -533,7 +551,14 @@ class GroupHorseshoe(Prior):
 
         _group_matrix(ctx)  # validates groups
         z = pm.Normal("beta_z", 0.0, 1.0, dims=ctx.dims)
+        return pm.Deterministic("beta", z * self.build_scale(ctx), dims=ctx.dims)
+
+    def build_scale(self, ctx: BuildContext):
+        """Create ``lam`` (dim ``group``) and ``tau``; return beta's prior sd
+        ``tau lam_g(j)`` (length p, or (p, 1) for multi-output)."""
+        import pymc as pm
+
         lam = pm.HalfCauchy("lam", beta=1.0, dims="group")
         tau = pm.HalfCauchy("tau", beta=self.global_scale)
         scale = lam[ctx.groups] if ctx.n_outputs is None else lam[ctx.groups][:, None]
-        return pm.Deterministic("beta", z * tau * scale, dims=ctx.dims)
+        return tau * scale

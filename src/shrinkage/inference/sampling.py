@@ -15,6 +15,7 @@ from shrinkage.model import get_spec
 __all__ = ["sample"]
 
 Sampler = Literal["auto", "nutpie", "pymc", "gibbs"]
+Form = Literal["auto", "marginal", "noncentred"]
 
 
 def _resolve_sampler(sampler: str, model: pm.Model | None = None) -> str:
@@ -43,6 +44,7 @@ def sample(
     target_accept: float | None = None,
     progressbar: bool = True,
     log_likelihood: bool = True,
+    form: Form = "auto",
     **kwargs: Any,
 ) -> xr.DataTree:
     """Draw from the posterior of a model built by :func:`shrinkage.build_model`.
@@ -67,6 +69,19 @@ def sample(
     log_likelihood : bool
         Store the pointwise log-likelihood (for LOO). It holds ``chains x draws x n`` numbers
         (3.2 GB for 4 x 1000 draws at n = 100000): turn it off for large ``n``.
+    form : {"auto", "marginal", "noncentred"}
+        How NUTS explores the model. ``"marginal"``: ``beta`` integrated out exactly
+        (``y ~ N(a 1, sigma^2 I + X D X')``, ``D`` = beta's prior variances), NUTS on the
+        scales, ``sigma`` and the intercept, then one exact draw of ``beta`` from its Gaussian
+        conditional per draw (:mod:`shrinkage.inference._marginal`); same posterior and
+        layout. Gaussian family with a Horseshoe, RegularizedHorseshoe or GroupHorseshoe
+        prior only. ``"noncentred"``: the model as built. ``"auto"``: ``"marginal"`` where it
+        applies, else the model as built. Ignored by the Gibbs sampler. A marginal gradient
+        costs O(n^2 p) for ``p > n`` and O(p^3) for ``p <= n`` (measured 0.46 ms at n=100,
+        p=200 and 7 ms at n=200, p=1000, one core) against O(n p) or O(p^2) non-centred, but
+        NUTS needs far fewer of them (15 vs 212 leapfrog steps per draw at n=100, p=200) and
+        has no divergences; for ``min(n, p)`` in the thousands ``"noncentred"`` (or the Gibbs
+        sampler) can be much faster per effective draw.
     **kwargs
         Passed to ``pymc.sample`` (e.g. ``nuts={"max_treedepth": 12}``; with nutpie,
         ``nuts={"adaptation": "low_rank"}``), or to ``gibbs_sample`` for Gibbs (e.g. ``method``).
@@ -89,6 +104,15 @@ def sample(
         )  # fmt: skip
     if cores is None:
         cores = min(chains, os.cpu_count() or 1)
+    if _resolve_form(form, spec) == "marginal":
+        from shrinkage.inference._marginal import sample_marginal
+
+        return sample_marginal(
+            model, draws=draws, tune=tune, chains=chains, cores=cores,
+            random_seed=random_seed, nuts_sampler=nuts_sampler,
+            target_accept=MARGINAL_TARGET_ACCEPT if target_accept is None else target_accept,
+            progressbar=progressbar, log_likelihood=log_likelihood, **kwargs,
+        )  # fmt: skip
     if target_accept is None:
         target_accept = spec.prior.target_accept
     idata = pm.sample(
@@ -106,6 +130,27 @@ def sample(
     if log_likelihood:
         idata = add_log_likelihood(idata, model)
     return add_shrinkage_metadata(idata, model)
+
+
+#: NUTS target acceptance of the marginal form: no funnel is left, and on the horseshoe
+#: benchmark (n=100, p=200, seeds 1, 2, 4 x 1000) 0.8 gave 0 divergences, 15 leapfrog steps
+#: and min bulk ESS 1511 / 1424 against 854 / 859 at 0.9 (same steps; larger step size)
+MARGINAL_TARGET_ACCEPT = 0.8
+
+
+def _resolve_form(form: str, spec) -> str:
+    from shrinkage.inference._marginal import marginal_supported
+
+    if form not in ("auto", "marginal", "noncentred"):
+        raise ValueError(f"form must be 'auto', 'marginal' or 'noncentred'; got {form!r}")
+    if form == "marginal" and not marginal_supported(spec):
+        raise ValueError(
+            "form='marginal' needs the single-output Gaussian family and a Horseshoe, "
+            "RegularizedHorseshoe or GroupHorseshoe prior"
+        )
+    if form == "auto":
+        return "marginal" if marginal_supported(spec) else "noncentred"
+    return form
 
 
 def add_log_likelihood(idata: xr.DataTree, model: pm.Model) -> xr.DataTree:

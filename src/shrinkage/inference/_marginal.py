@@ -1,0 +1,219 @@
+"""The collapsed ("marginal") NUTS form of a Gaussian model with a horseshoe-family prior.
+
+The model :func:`shrinkage.build_model` writes is
+
+.. math::
+
+    y \\mid \\beta, a, \\sigma \\sim N(a 1 + X\\beta, \\sigma^2 I_n), \\qquad
+    \\beta_j \\mid \\theta \\sim N(0, d_j(\\theta)),
+
+with ``theta`` the scales (``lam``, ``tau``; ``c2`` for the regularized horseshoe) and
+``d_j = (tau lam_j)^2`` (horseshoe), ``(tau lam_g(j))^2`` (group horseshoe),
+``tau^2 c2 lam_j^2 / (c2 + tau^2 lam_j^2)`` (regularized horseshoe). Integrating ``beta`` out
+is exact:
+
+.. math::
+
+    p(\\theta, a, \\sigma \\mid y) \\propto p(\\theta)\\, p(a)\\, p(\\sigma)\\,
+        N\\big(y \\mid a 1, \\sigma^2 I_n + X D(\\theta) X'\\big),
+
+and ``beta | theta, a, sigma, y ~ N(A^{-1} X'r, sigma^2 A^{-1})``, ``A = X'X + sigma^2
+D^{-1}``, ``r = y - a 1``. So NUTS samples the left-hand posterior (no ``beta``: the funnel
+between ``beta`` and its scales, the source of the divergences, is gone) and each draw then
+gets one exact ``beta`` draw from its Gaussian conditional (Rue's or Bhattacharya et al.'s draw,
+:mod:`._gibbs_draws`). The pairs ``(theta, a, sigma, beta)`` are draws from the joint
+posterior of the model as built, so the returned DataTree has the same variables and layout.
+The collapsed likelihood is one Op (:mod:`._marginal_op`) with an analytic gradient.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+import pymc as pm
+import xarray as xr
+
+from shrinkage import priors
+from shrinkage.families import Gaussian as GaussianFamily
+from shrinkage.inference._gibbs_draws import LinearGaussian
+from shrinkage.inference._marginal_op import MarginalGaussian
+from shrinkage.model import ModelSpec, _build_intercept, get_spec
+from shrinkage.priors import BuildContext
+
+__all__ = ["build_marginal_model", "marginal_supported", "sample_marginal"]
+
+_HORSESHOES = (priors.Horseshoe, priors.RegularizedHorseshoe, priors.GroupHorseshoe)
+_SD = "beta_prior_sd"  # helper deterministic of the collapsed model, dropped from the output
+
+
+def marginal_supported(spec: ModelSpec) -> bool:
+    """Single-output Gaussian family (exactly) with a horseshoe-family prior."""
+    return type(spec.family) is GaussianFamily and type(spec.prior) in _HORSESHOES
+
+
+def build_marginal_model(spec: ModelSpec, method: str = "auto") -> pm.Model:
+    """The collapsed model: the scales, ``sigma`` and ``intercept`` with ``beta`` integrated out.
+
+    Same priors and variable names as :func:`shrinkage.build_model` (minus ``beta``,
+    ``beta_z``, ``beta_original``, ``intercept_original``, ``y``); the likelihood is the
+    potential ``y_marginal`` = ``log N(y | a 1, sigma^2 I + X D X')``.
+    """
+    if not marginal_supported(spec):
+        raise ValueError(
+            "the marginal form needs the single-output Gaussian family and a Horseshoe, "
+            f"RegularizedHorseshoe or GroupHorseshoe prior; got {type(spec.prior).__name__} "
+            f"with family {spec.family.name!r}"
+        )
+    design, family = spec.design, spec.family
+    coords: dict[str, Any] = {"feature": design.feature_names}
+    if design.group_names is not None:
+        coords["group"] = design.group_names
+    op = MarginalGaussian(design.X, design.y, method)
+    with pm.Model(coords=coords) as model:
+        sigma = family.build_sigma(design.y)
+        ctx = BuildContext(
+            dims=("feature",),
+            n_obs=design.n_obs,
+            n_features=design.n_features,
+            groups=design.groups,
+            sigma=sigma,
+            noise_sigma=sigma,
+        )
+        sd = pm.Deterministic(_SD, spec.prior.build_scale(ctx), dims="feature")
+        a = _build_intercept(spec.intercept, family, design, None)
+        pm.Potential("y_marginal", op.logp(sd**2, pm.math.sqr(sigma), a))
+    return model
+
+
+def draw_beta(
+    X: np.ndarray,
+    y: np.ndarray,
+    sd: np.ndarray,
+    sigma: np.ndarray,
+    a: np.ndarray,
+    rng: np.random.Generator,
+    method: str = "auto",
+) -> np.ndarray:
+    """One exact draw of ``beta | sd, sigma, a, y`` per row of ``sd`` (shape (m, p)).
+
+    ``beta ~ N(A^{-1}X'r, sigma^2 A^{-1})``, ``A = X'X + diag(sigma^2 / sd^2)``, ``r = y - a``:
+    Rue's draw from ``X'X`` when ``p <= n``, Bhattacharya et al.'s otherwise.
+    """
+    n, p = X.shape
+    use_rue = p <= n if method == "auto" else method == "rue"
+    gram, xty, x1 = (X.T @ X, X.T @ y, X.sum(axis=0)) if use_rue else (None, None, None)
+    out = np.empty_like(sd)
+    for i in range(sd.shape[0]):
+        s, ai = float(sigma[i]), float(a[i])
+        d0 = sd[i] ** 2 / s**2  # prior variances relative to sigma^2 (the draws' convention)
+        if use_rue:
+            data = LinearGaussian.from_gram(gram, xty - ai * x1)
+        else:
+            data = LinearGaussian(X, y - ai, method="bhattacharya")
+        out[i] = data.kernel(d0).factor(1.0).draw(s, rng)
+    return out
+
+
+def sample_marginal(
+    model: pm.Model,
+    *,
+    draws: int,
+    tune: int,
+    chains: int,
+    cores: int,
+    random_seed: int | None,
+    nuts_sampler: str,
+    target_accept: float,
+    progressbar: bool,
+    log_likelihood: bool,
+    **kwargs: Any,
+) -> xr.DataTree:
+    """NUTS on the collapsed model, then one exact ``beta`` per draw; layout of ``sample``.
+
+    BLAS runs single-threaded during sampling: the chains already run in parallel, and
+    OpenBLAS threads competing for the same cores made one gradient 5-15x slower (measured
+    0.46 ms vs 2.3 ms at n=100, p=200).
+    """
+    from threadpoolctl import threadpool_limits
+
+    from shrinkage.inference.sampling import add_shrinkage_metadata
+
+    spec = get_spec(model)
+    collapsed = build_marginal_model(spec)
+    start = time.perf_counter()
+    with threadpool_limits(limits=1, user_api="blas"):
+        idata = pm.sample(
+            draws=draws,
+            tune=tune,
+            chains=chains,
+            cores=cores,
+            random_seed=random_seed,
+            nuts_sampler=nuts_sampler,
+            target_accept=target_accept,
+            progressbar=progressbar,
+            model=collapsed,
+            **kwargs,
+        )
+        post = _complete_posterior(idata["posterior"].to_dataset(), spec, random_seed)
+    elapsed = time.perf_counter() - start
+    dt = _datatree(model, spec, post, idata["sample_stats"].to_dataset(), log_likelihood)
+    for group in ("posterior", "sample_stats"):
+        dt[group].attrs.update({"shrinkage_form": "marginal", "sampling_time": elapsed})
+    return add_shrinkage_metadata(dt, model)
+
+
+def _complete_posterior(post: xr.Dataset, spec: ModelSpec, seed: int | None) -> xr.Dataset:
+    """Add ``beta`` (exact conditional draws), ``beta_z`` and the original-scale variables."""
+    design = spec.design
+    sd = post[_SD].transpose("chain", "draw", "feature").values
+    chains, draws, p = sd.shape
+    sigma = (
+        post["sigma"].values if "sigma" in post else np.full((chains, draws), spec.family.sigma)
+    )
+    a = post["intercept"].values if "intercept" in post else np.zeros((chains, draws))
+    # its own stream, reproducible with the sampler's seed (fresh entropy without one)
+    rng = np.random.default_rng(None if seed is None else [7, seed])
+    beta = draw_beta(design.X, design.y, sd.reshape(-1, p), sigma.ravel(), a.ravel(), rng).reshape(
+        chains, draws, p
+    )
+    dims = ("chain", "draw", "feature")
+    w = beta / design.x_scale
+    new = {
+        "beta": (dims, beta),
+        "beta_z": (dims, beta / sd),
+        "beta_original": (dims, design.y_scale * w),
+        "intercept_original": (
+            ("chain", "draw"),
+            design.y_center + design.y_scale * (a - w @ design.x_center),
+        ),
+    }
+    return post.drop_vars(_SD).assign(new)
+
+
+def _datatree(model, spec, post, stats, log_likelihood: bool) -> xr.DataTree:
+    design = spec.design
+    obs = {"obs": np.asarray(model.coords["obs"])}
+    children = {
+        "posterior": post,
+        "sample_stats": stats,
+        "observed_data": xr.Dataset({"y": ("obs", design.y)}, coords=obs),
+        "constant_data": xr.Dataset(
+            {"X": (("obs", "feature"), design.X)},
+            coords=obs | {"feature": np.asarray(model.coords["feature"])},
+        ),
+    }
+    if log_likelihood:
+        ll = spec.family.pointwise_log_likelihood(
+            design.X,
+            design.y,
+            post["beta"].transpose("chain", "draw", "feature").values,
+            post["intercept"].values if "intercept" in post else 0.0,
+            post["sigma"].values if "sigma" in post else spec.family.sigma,
+        )
+        sample = {"chain": post["chain"].values, "draw": post["draw"].values}
+        children["log_likelihood"] = xr.Dataset(
+            {"y": (("chain", "draw", "obs"), ll)}, coords=sample | obs
+        )
+    return xr.DataTree.from_dict(children)

@@ -1,0 +1,189 @@
+"""The collapsed (beta-marginalized) NUTS form of the horseshoe family."""
+
+import numpy as np
+import pymc as pm
+import pytensor
+import pytensor.tensor as pt
+import pytest
+from scipy.stats import multivariate_normal
+
+from shrinkage import priors as P
+from shrinkage.families import Gaussian, StudentT
+from shrinkage.inference import sample
+from shrinkage.inference._marginal import build_marginal_model, draw_beta
+from shrinkage.inference._marginal_op import MarginalGaussian, _Data, marginal_logp_grad
+from shrinkage.model import build_model, get_spec
+
+
+def _xy(n, p, seed=0, shift=0.3):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, p))
+    y = X[:, 0] - 0.5 * X[:, 1] + rng.normal(size=n) + shift
+    return X, y
+
+
+@pytest.mark.parametrize(("n", "p"), [(30, 50), (50, 20)])
+@pytest.mark.parametrize("method", ["nspace", "pspace"])
+def test_op_value_and_gradient(n, p, method):
+    X, y = _xy(n, p)
+    rng = np.random.default_rng(1)
+    d = np.exp(2 * rng.normal(size=p) - 2)  # prior variances over several orders of magnitude
+    s2, a = 0.7, 0.2
+    data = _Data(X, y, method)
+    logp, gd, gs2, ga = marginal_logp_grad(data, d, s2, a)
+    ref = multivariate_normal(np.full(n, a), s2 * np.eye(n) + (X * d) @ X.T).logpdf(y)
+    # two exact factorizations of the same n x n Gaussian: float rounding only
+    np.testing.assert_allclose(logp, ref, rtol=1e-10)
+
+    def f(dd=d, ss=s2, aa=a):
+        return marginal_logp_grad(data, dd, ss, aa)[0]
+
+    e = 1e-6
+    fd = [(f(dd=d + e * u) - f(dd=d - e * u)) / (2 * e) for u in np.eye(p)]
+    # central differences: truncation O(e^2 f''') plus rounding O(eps |f| / e) ~ 1e-8
+    np.testing.assert_allclose(gd, fd, atol=1e-6)
+    np.testing.assert_allclose(gs2, (f(ss=s2 + e) - f(ss=s2 - e)) / (2 * e), atol=1e-6)
+    np.testing.assert_allclose(ga, (f(aa=a + e) - f(aa=a - e)) / (2 * e), atol=1e-6)
+
+
+def _mvnormal_reference(spec):
+    """The collapsed model written with pm.MvNormal (the naive form) for comparison."""
+    collapsed = build_marginal_model(spec)
+    design = spec.design
+    with pm.Model(coords=collapsed.coords) as ref:
+        sigma = spec.family.build_sigma(design.y)
+        ctx = P.BuildContext(("feature",), design.n_obs, design.n_features, None,
+                             design.groups, sigma, sigma)  # fmt: skip
+        sd = spec.prior.build_scale(ctx)
+        mean, scale = spec.family.intercept_prior(design.y)
+        a = pm.Normal("intercept", mean, scale)
+        cov = sigma**2 * pt.eye(design.n_obs) + pt.dot(design.X * sd**2, design.X.T)
+        pm.MvNormal("y", a * pt.ones(design.n_obs), cov, observed=design.y)
+    return collapsed, ref
+
+
+@pytest.mark.parametrize(
+    ("prior", "n", "p", "groups"),
+    [
+        (P.Horseshoe(), 12, 20, None),
+        (P.RegularizedHorseshoe(expected_nonzero=2), 20, 8, None),
+        (P.GroupHorseshoe(), 15, 6, [0, 0, 1, 1, 2, 2]),
+    ],
+)
+@pytest.mark.parametrize("mode", ["FAST_COMPILE", "NUMBA"])
+def test_collapsed_model_equals_mvnormal(prior, n, p, groups, mode):
+    """logp and dlogp of the collapsed model equal the pm.MvNormal form (C/Python and numba)."""
+    X, y = _xy(n, p)
+    spec = get_spec(build_model(X, y, prior=prior, groups=groups))
+    collapsed, ref = _mvnormal_reference(spec)
+    with pytensor.config.change_flags(mode=mode):
+        f, g = collapsed.compile_logp(), collapsed.compile_dlogp()
+    with pytensor.config.change_flags(mode="FAST_COMPILE"):
+        fr, gr = ref.compile_logp(), ref.compile_dlogp()
+    rng = np.random.default_rng(2)
+    start = ref.initial_point()
+    assert set(start) == set(collapsed.initial_point())
+    for _ in range(4):
+        point = {k: v + rng.normal(scale=0.7, size=np.shape(v)) for k, v in start.items()}
+        # same density by two Cholesky routes: float rounding only
+        np.testing.assert_allclose(f(point), fr(point), rtol=1e-10)
+        np.testing.assert_allclose(g(point), gr(point), rtol=1e-7, atol=1e-9)
+
+
+@pytest.mark.parametrize(("n", "p"), [(40, 10), (10, 40)])
+def test_draw_beta_moments(n, p):
+    """Draws of beta | sd, sigma, a, y have the Gaussian conditional's mean and variance."""
+    X, y = _xy(n, p)
+    rng = np.random.default_rng(3)
+    sd, sigma, a = np.exp(rng.normal(size=p) - 1), 0.8, 0.3
+    m = 4000
+    draws = draw_beta(X, y, np.tile(sd, (m, 1)), np.full(m, sigma), np.full(m, a), rng)
+    A = X.T @ X + np.diag(sigma**2 / sd**2)
+    cov = sigma**2 * np.linalg.inv(A)
+    mean = np.linalg.solve(A, X.T @ (y - a))
+    se = np.sqrt(np.diag(cov) / m)
+    # independent exact draws: each mean within 4.5 SE (p tests, family-wise ~1e-4 per test)
+    assert np.all(np.abs(draws.mean(0) - mean) < 4.5 * se)
+    # sample variance: relative SE sqrt(2/(m-1)) ~ 0.022, allow 5 of them
+    np.testing.assert_allclose(draws.var(0), np.diag(cov), rtol=5 * np.sqrt(2 / (m - 1)))
+
+
+def test_forms_and_layout():
+    X, y = _xy(30, 8)
+    model = build_model(X, y, prior=P.Horseshoe())
+    kw = {"draws": 30, "tune": 30, "chains": 2, "random_seed": 1, "progressbar": False}
+    dm = sample(model, sampler="pymc", **kw)
+    dn = sample(model, sampler="pymc", form="noncentred", **kw)
+    assert dm["posterior"].attrs["shrinkage_form"] == "marginal"
+    assert set(dm["posterior"].data_vars) == set(dn["posterior"].data_vars)
+    for var in dn["posterior"].data_vars:
+        assert dm["posterior"][var].dims == dn["posterior"][var].dims, var
+    assert set(dm.children) == set(dn.children)
+    assert dm["log_likelihood"]["y"].dims == ("chain", "draw", "obs")
+    np.testing.assert_array_equal(dm["constant_data"]["x_scale"], dn["constant_data"]["x_scale"])
+    # beta = beta_z * prior sd, as in the model
+    post = dm["posterior"]
+    np.testing.assert_allclose(post["beta"], post["beta_z"] * post["tau"] * post["lam"])
+
+
+def test_fixed_sigma_without_intercept():
+    """A fixed noise scale and no intercept: the collapsed model has only the scales."""
+    X, y = _xy(30, 5, shift=0.0)
+    model = build_model(X, y, prior=P.Horseshoe(), family=Gaussian(sigma=0.5), intercept=False)
+    collapsed = build_marginal_model(get_spec(model))
+    assert {v.name for v in collapsed.free_RVs} == {"lam", "tau"}
+    dt = sample(model, sampler="pymc", draws=20, tune=20, chains=1, random_seed=2,
+                progressbar=False)  # fmt: skip
+    post = dt["posterior"]
+    assert "sigma" not in post and "intercept" not in post
+    assert post["beta"].shape == (1, 20, 5) and np.all(np.isfinite(post["beta"]))
+    design = get_spec(model).design
+    w = post["beta"].values / design.x_scale
+    expected = design.y_center - design.y_scale * (w @ design.x_center)
+    np.testing.assert_allclose(post["intercept_original"], expected)
+
+
+def test_form_errors():
+    X, y = _xy(30, 4)
+    with pytest.raises(ValueError, match="form must be"):
+        sample(build_model(X, y, prior=P.Horseshoe()), form="collapsed")
+    for model in (
+        build_model(X, y, prior=P.Laplace()),
+        build_model(X, y, prior=P.Horseshoe(), family=StudentT()),
+    ):
+        with pytest.raises(ValueError, match="form='marginal' needs"):
+            sample(model, form="marginal")
+    with pytest.raises(ValueError, match="marginal form needs"):
+        build_marginal_model(get_spec(build_model(X, y, prior=P.Laplace())))
+    with pytest.raises(ValueError, match="method must be"):
+        MarginalGaussian(X, y, method="dense")
+
+
+def _summ(dt, var):
+    import arviz as az
+
+    x = dt["posterior"][var]
+    ess = az.ess(dt, var_names=[var], method="mean")[var].values
+    return x.mean(("chain", "draw")).values, x.std(("chain", "draw")).values / np.sqrt(ess)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("prior", "n", "p", "family"),
+    [
+        (P.Horseshoe(), 40, 60, Gaussian()),
+        (P.RegularizedHorseshoe(expected_nonzero=3), 60, 30, Gaussian(sigma_prior="jeffreys")),
+    ],
+)
+def test_marginal_matches_gibbs(prior, n, p, family):
+    X, y = _xy(n, p, seed=4)
+    model = build_model(X, y, prior=prior, family=family)
+    # measured 54 s (horseshoe) and 32 s on the shared 2-core machine
+    kw = {"draws": 600, "tune": 400, "chains": 2, "progressbar": False}
+    dm = sample(model, sampler="nutpie", form="marginal", random_seed=5, **kw)
+    dg = sample(model, sampler="gibbs", random_seed=6, **kw)
+    assert int(dm["sample_stats"]["diverging"].sum()) == 0
+    for var in ("beta", "intercept", "sigma", "tau"):
+        (mm, em), (mg, eg) = _summ(dm, var), _summ(dg, var)
+        # independent samplers: difference of posterior means within 4 combined MCSE
+        assert np.all(np.abs(mm - mg) <= 4 * np.hypot(em, eg)), (var, mm, mg)
