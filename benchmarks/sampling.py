@@ -17,7 +17,9 @@ ESS over the coefficients and the global scale (``tau``; ``lasso_lambda`` for th
 lasso; ``sigma`` for the Gaussian prior), ESS/s and the ratio to the baseline's ESS/s (same
 case, same seed). The baseline is plain PyMC code with ``pm.sample`` defaults (PyMC's NUTS,
 target_accept 0.8) except ``cores`` (all chains in parallel, as ``shrinkage.sample`` does).
-``--sampler`` is passed to ``shrinkage.sample`` (``auto``, ``nutpie``, ``pymc``, later ``gibbs``).
+``--sampler`` and ``--form`` are passed to ``shrinkage.sample`` (``auto``, ``nutpie``, ``pymc``,
+``gibbs``; ``auto``, ``marginal``, ``noncentred``); ``--sampler nutpie`` measures the NUTS forms.
+``--baseline-seeds`` limits the (slow) textbook fits to some seeds.
 """
 
 from __future__ import annotations
@@ -167,16 +169,18 @@ def _metrics(idata, scale_var: str, wall: float) -> dict[str, float]:
     ess = az.ess(idata, var_names=names, method="bulk")
     rhat = az.rhat(idata, var_names=names)
     min_ess = min(float(ess[v].min()) for v in names)
+    worst = max(names, key=lambda v: float(rhat[v].max()))
     return {
         "wall": wall,
         "div": int(idata["sample_stats"]["diverging"].sum()),
-        "rhat": max(float(rhat[v].max()) for v in names),
+        "rhat": float(rhat[worst].max()),
+        "worst": worst,
         "ess": min_ess,
         "ess_s": min_ess / wall,
     }
 
 
-def run_ours(case: Case, X, y, seed: int, sampler: str) -> dict[str, float]:
+def run_ours(case: Case, X, y, seed: int, sampler: str, form: str = "auto") -> dict[str, float]:
     t = time.perf_counter()
     model = build_model(X, y, prior=case.prior)
     big = X.shape[0] * CHAINS * DRAWS > 5e7  # pointwise log-lik would be > 400 MB
@@ -189,6 +193,7 @@ def run_ours(case: Case, X, y, seed: int, sampler: str) -> dict[str, float]:
         sampler=sampler,
         progressbar=False,
         log_likelihood=not big,
+        form=form,
     )
     return _metrics(idata, case.scale_var, time.perf_counter() - t)
 
@@ -212,7 +217,7 @@ def run_baseline(case: Case, X, y, seed: int) -> dict[str, float]:
 def _row(label: str, m: dict[str, float]) -> str:
     return (
         f"  {label:<26} wall {m['wall']:7.1f}s  div {m['div']:5d}  max_rhat {m['rhat']:6.3f}"
-        f"  min_ess {m['ess']:7.1f}  ess/s {m['ess_s']:7.2f}"
+        f" ({m['worst']})  min_ess {m['ess']:7.1f}  ess/s {m['ess_s']:7.2f}"
     )
 
 
@@ -221,19 +226,26 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--cases", default="a,b,c,d", help="comma-separated subset of a,b,c,d,e")
     ap.add_argument("--seeds", default="1", help="comma-separated seeds (data and sampler)")
     ap.add_argument("--sampler", default="auto", help="shrinkage.sample(sampler=...)")
+    ap.add_argument("--form", default="auto", help="shrinkage.sample(form=...) for NUTS")
     ap.add_argument("--no-baseline", action="store_true", help="skip the textbook PyMC fits")
+    ap.add_argument(
+        "--baseline-seeds", default=None, help="seeds with a baseline fit (default: all)"
+    )
     ap.add_argument("--baseline-e", action="store_true", help="also run the baseline on (e)")
     args = ap.parse_args(argv)
     warnings.filterwarnings("ignore")
     seeds = [int(s) for s in args.seeds.split(",")]
+    base_seeds = (
+        seeds if args.baseline_seeds is None else [int(s) for s in args.baseline_seeds.split(",")]
+    )
     for key in args.cases.split(","):
         case = CASES[key]
         print(f"({key}) {case.name}", flush=True)
         for seed in seeds:
             X, y = case.make_data(seed)
-            ours = run_ours(case, X, y, seed, args.sampler)
+            ours = run_ours(case, X, y, seed, args.sampler, args.form)
             print(_row(f"seed {seed} shrinkage[{args.sampler}]", ours), flush=True)
-            if args.no_baseline or (key == "e" and not args.baseline_e):
+            if args.no_baseline or seed not in base_seeds or (key == "e" and not args.baseline_e):
                 continue
             base = run_baseline(case, X, y, seed)
             ratio = ours["ess_s"] / base["ess_s"]
