@@ -390,3 +390,56 @@ def test_tau_sigma_block_matches_quadrature(rng, sigma_scaled):
         # Monte Carlo SE of a mean: sd / sqrt(bulk ESS); 4 SE
         se = draws.std() / np.sqrt(array_stats.ess(draws, method="mean"))
         assert abs(draws.mean() - ref[k]) < 4 * se, (k, draws.mean(), ref[k], se)
+
+
+def test_regularized_tau_slab_moves_match_quadrature(rng):
+    """The (tau, c^2) line move plus the tau-only move target p(tau, c^2 | lam, sigma, y).
+
+    Fixed sigma and lam, beta integrated out; reference: 2-D quadrature over (log tau, log c^2)
+    of -log det M/2 - Q/(2 sigma^2) + log p(log tau | sigma) + log p(log c^2). Checked to
+    fail: leaving the slab prior out of the line move's target gives z ~ 11 on log tau.
+    """
+    from shrinkage.inference._gibbs_priors import Horseshoe, RegularizedHorseshoe
+    from shrinkage.inference._gibbs_sigma import Sigma
+    from shrinkage.inference.gibbs import _drop_intercept
+
+    n, p, sigma2 = 15, 25, 0.5
+    X = _standardized(rng, n, p)
+    y = 2.0 * X[:, 0] + np.sqrt(sigma2) * rng.standard_normal(n)
+    data = LinearGaussian(*_drop_intercept(X, y - y.mean()))
+    lam = np.abs(rng.standard_cauchy(p))
+    params = {"global_scale": 0.5, "slab_scale": 1.0, "slab_df": 4.0, "sigma_scaled": True,
+              "slab_sigma_scaled": False, "local_sweeps": 1}  # fmt: skip
+    prior = RegularizedHorseshoe(p, None, params)
+    a, b = prior._slab(sigma2)
+
+    lt, lc = np.meshgrid(np.linspace(-9, 16, 251), np.linspace(-6, 12, 181), indexing="ij")
+    logpost = np.empty(lt.shape)
+    for idx in np.ndindex(lt.shape):
+        tau2, c2 = np.exp(2 * lt[idx]), np.exp(lc[idx])
+        fac = data.kernel(1 / (1 / (tau2 * lam**2) + 1 / c2) / sigma2).factor(1.0)
+        scale = 0.5 * np.sqrt(sigma2)
+        logpost[idx] = (-0.5 * fac.logdet - 0.5 * fac.quad / sigma2
+                        - np.log1p(tau2 / scale**2) + lt[idx]  # C+(0, scale), log coords
+                        - a * lc[idx] - b / c2)  # InvGamma(a, b), log coords  # fmt: skip
+    wts = np.exp(logpost - logpost.max())
+    wts /= wts.sum()
+    ref = np.array([np.sum(wts * lt), np.sum(wts * lc)])
+
+    chains = []
+    for _ in range(2):
+        prior.init(rng)
+        prior.lam = lam
+        sig = Sigma(data.n, "halfnormal", 1.0, sigma2)
+        out = []
+        for _ in range(3000):
+            Horseshoe._tau_step(prior, data, sig, rng)  # tau alone (c^2 fixed)
+            prior._tau_step(data, sig, rng)  # the (tau, c^2) line
+            out.append((np.log(prior.tau), np.log(prior.c2)))
+        chains.append(np.array(out)[200:])
+    chains = np.stack(chains)
+    for k in range(2):
+        draws = chains[..., k]
+        # Monte Carlo SE of a mean: sd / sqrt(bulk ESS); 4 SE
+        se = draws.std() / np.sqrt(array_stats.ess(draws, method="mean"))
+        assert abs(draws.mean() - ref[k]) < 4 * se, (k, draws.mean(), ref[k], se)
