@@ -151,3 +151,34 @@ def test_horseshoe_default_form_has_no_divergences():
     )
     assert dt["posterior"].attrs["shrinkage_form"] == "marginal"
     assert int(dt["sample_stats"]["diverging"].sum()) == 0
+
+
+@pytest.mark.slow
+def test_bayesian_lasso_nutpie_mixes_on_diabetes():
+    """L1-kinked priors use nutpie's draw-based mass matrix; the default gradient-based one
+    gave min bulk ESS 502 and r_hat 1.014 here (4 x 1000, seed 1), draw_diag 1715 and 1.003.
+
+    Thresholds: ESS > 1000 sits between the two measurements (ESS varies by ~10-20% across
+    seeds); r_hat <= 1.01 is the usual convergence bar.
+    """
+    import arviz as az
+    from sklearn.datasets import load_diabetes
+
+    pytest.importorskip("nutpie")
+    X, y = load_diabetes(return_X_y=True)
+    dt = sample(
+        build_model(X, y, prior=P.BayesianLasso()),
+        sampler="nutpie",
+        draws=1000,
+        tune=1000,
+        chains=4,
+        random_seed=1,
+        progressbar=False,
+        log_likelihood=False,
+    )
+    names = ["beta", "lasso_lambda"]
+    ess = az.ess(dt, var_names=names, method="bulk")
+    rhat = az.rhat(dt, var_names=names)
+    assert min(float(ess[v].min()) for v in names) > 1000
+    assert max(float(rhat[v].max()) for v in names) <= 1.01
+    assert int(dt["sample_stats"]["diverging"].sum()) == 0

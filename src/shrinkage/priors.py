@@ -77,6 +77,12 @@ class Prior:
     needs_groups: ClassVar[bool] = False
     #: NUTS target acceptance rate used by ``shrinkage.sample`` when none is given
     target_accept: ClassVar[float] = 0.9
+    #: nutpie's mass-matrix adaptation used by ``shrinkage.sample``. Priors with a kink at zero
+    #: (L1 / group-L2) use ``"draw_diag"`` (variances of the draws): the default ``"diag"``
+    #: also uses gradient variances, which the jump of ``sign(beta_j)`` inflates. Measured on
+    #: the Bayesian lasso, diabetes, 4 x 1000, seed 1: min bulk ESS 502 and r_hat 1.014
+    #: ("diag") against 1715 and 1.003 ("draw_diag")
+    nutpie_adaptation: ClassVar[str] = "diag"
     #: name of the shrinkage.solvers penalty class the MAP solves (None: no convex equivalent)
     penalty_name: ClassVar[str | None] = None
 
@@ -166,6 +172,8 @@ class Laplace(Prior):
     MAP at noise ``sigma`` = lasso, ``L1(alpha)`` with ``alpha = sigma^2 / (n b)``.
     """
 
+    nutpie_adaptation: ClassVar[str] = "draw_diag"
+
     scale: float = 1.0
     multi_output: ClassVar[bool] = True
     penalty_name: ClassVar[str] = "L1"
@@ -198,6 +206,8 @@ class BayesianLasso(Prior):
     noise scale ``sigma = 1``. MAP at ``sigma``: ``L1(alpha)`` with ``alpha = sigma lambda / n``
     (``lam`` must be fixed or passed as ``lam=``).
     """
+
+    nutpie_adaptation: ClassVar[str] = "draw_diag"
 
     lam: float | None = None
     r: float = 1.0
@@ -284,6 +294,8 @@ class ElasticNet(Prior):
     ``ElasticNet(alpha, l1_ratio)`` with ``alpha l1_ratio = sigma^2/(n b)`` and
     ``alpha (1 - l1_ratio) = sigma^2/(n t^2)``.
     """
+
+    nutpie_adaptation: ClassVar[str] = "draw_diag"
 
     l1_scale: float = 1.0
     l2_scale: float = 1.0
@@ -460,6 +472,8 @@ class GroupLasso(Prior):
     ``alpha = sigma^2 / (n scale)``; multi-output with one feature per group:
     ``L21(alpha)`` with ``alpha = sigma^2 sqrt(k) / (n scale)``.
     """
+
+    nutpie_adaptation: ClassVar[str] = "draw_diag"
 
     scale: float = 1.0
     multi_output: ClassVar[bool] = True

@@ -115,6 +115,8 @@ def sample(
         )  # fmt: skip
     if target_accept is None:
         target_accept = spec.prior.target_accept
+    if nuts_sampler == "nutpie" and spec.prior.nutpie_adaptation != "diag":
+        kwargs["nuts"] = {"adaptation": spec.prior.nutpie_adaptation} | kwargs.get("nuts", {})
     idata = pm.sample(
         draws=draws,
         tune=tune,
