@@ -303,8 +303,8 @@ class Horseshoe(Prior):
 
         def logp(x):
             fac = kern.factor(g0 * np.exp(-x))
-            lp = -0.5 * sig.n_rows * x - 0.5 * fac.logdet - 0.5 * (fac.quad + sig.e2) * np.exp(-x)
-            return lp + sig.log_prior_x(x) + self.log_scale_prior(np.exp(x)), fac
+            lp = sig.log_conditional_x(x, fac.quad) - 0.5 * fac.logdet
+            return lp + self.log_scale_prior(np.exp(x)), fac
 
         x, fac, evals = slice_sample(logp, np.log(sig.sigma2), 1.0, rng)
         sig.sigma2 = float(np.exp(x))
@@ -325,11 +325,10 @@ class Horseshoe(Prior):
         r_hat 1.067 at n=200, p=5000 without this move).
         """
         w0, tau0, c20 = np.log(sig.sigma2), self.tau, self.c2
-        big_b = fac.quad + sig.e2
 
         def logp(d):
             w, tau = w0 + d, tau0 * np.exp(0.5 * d)
-            lp = -0.5 * sig.n_rows * w - 0.5 * big_b * np.exp(-w) + sig.log_prior_x(w)
+            lp = sig.log_conditional_x(w, fac.quad)
             lp += _log_halfcauchy(tau, self._tau_scale(np.exp(w))) + np.log(tau)
             return lp + self._log_slab_logc2(c20 * np.exp(d), np.exp(w)), None
 
@@ -364,8 +363,7 @@ class Horseshoe(Prior):
         """
 
         def logp(w):
-            lp = -0.5 * sig.n_rows * w - 0.5 * (rss + sig.e2) * np.exp(-w) + sig.log_prior_x(w)
-            return lp + self.log_scale_prior(np.exp(w)), None
+            return sig.log_conditional_x(w, rss) + self.log_scale_prior(np.exp(w)), None
 
         w, _, _ = slice_sample(logp, np.log(sig.sigma2), 1.0, rng)
         sig.sigma2 = float(np.exp(w))

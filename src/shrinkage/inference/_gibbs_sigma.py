@@ -60,6 +60,10 @@ class Sigma:
             return 0.0
         return -np.exp(x) / (2.0 * self.scale**2) + 0.5 * x
 
+    def log_conditional_x(self, x: float, rss: float) -> float:
+        """``-N x/2 - (rss + e2) e^{-x}/2 + log p(x)``: noise likelihood and prior in ``x``."""
+        return -0.5 * self.n_rows * x - 0.5 * (rss + self.e2) * np.exp(-x) + self.log_prior_x(x)
+
     def draw(self, rss: float, rng: np.random.Generator) -> None:
         """``sigma^2 | .`` given the residual sum of squares ``rss`` of the ``n - 1`` rows."""
         if self.fixed is not None:
