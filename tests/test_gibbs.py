@@ -250,7 +250,8 @@ def test_horseshoe_sparse_mixes_and_recovers_signals():
     truth[:5] = [3.0, -2.5, 2.0, -1.5, 1.5]
     y = X @ truth + rng.standard_normal(n)
     start = time.perf_counter()
-    res = gibbs_sample(X, y, "horseshoe", draws=1000, tune=1000, chains=4, random_seed=0)
+    res = gibbs_sample(X, y, "horseshoe", draws=1000, tune=1000, chains=4, random_seed=0,
+                       sigma_prior="halfnormal")  # fmt: skip
     wall = time.perf_counter() - start
     ary = np.moveaxis(np.concatenate([res["beta"], res["tau"][..., None]], -1), -1, 0)
     rhat = array_stats.rhat(ary)
@@ -393,14 +394,17 @@ def test_tau_sigma_block_matches_quadrature(rng, sigma_scaled):
 
 
 def test_regularized_tau_slab_moves_match_quadrature(rng):
-    """The (tau, c^2) line move plus the tau-only move target p(tau, c^2 | lam, sigma, y).
+    """The (tau, c^2) line move targets p(tau, c^2 | lam, sigma, y).
 
     Fixed sigma and lam, beta integrated out; reference: 2-D quadrature over (log tau, log c^2)
-    of -log det M/2 - Q/(2 sigma^2) + log p(log tau | sigma) + log p(log c^2). Checked to
-    fail: leaving the slab prior out of the line move's target gives z ~ 11 on log tau.
+    of -log det M/2 - Q/(2 sigma^2) + log p(log tau | sigma) + log p(log c^2). The line move
+    is paired with a c^2-alone slice step written out here from that formula (the sampler
+    moves c^2 given beta instead). Checked to fail: leaving the slab prior out of the line
+    move's target gives z > 100 on log tau.
     """
-    from shrinkage.inference._gibbs_priors import Horseshoe, RegularizedHorseshoe
+    from shrinkage.inference._gibbs_priors import RegularizedHorseshoe
     from shrinkage.inference._gibbs_sigma import Sigma
+    from shrinkage.inference._gibbs_updates import slice_sample
     from shrinkage.inference.gibbs import _drop_intercept
 
     n, p, sigma2 = 15, 25, 0.5
@@ -412,6 +416,10 @@ def test_regularized_tau_slab_moves_match_quadrature(rng):
               "slab_sigma_scaled": False, "local_sweeps": 1}  # fmt: skip
     prior = RegularizedHorseshoe(p, None, params)
     a, b = prior._slab(sigma2)
+
+    def c2_alone(x):
+        fac = data.kernel(1 / (1 / (prior.tau**2 * lam**2) + np.exp(-x)) / sigma2).factor(1.0)
+        return -0.5 * fac.logdet - 0.5 * fac.quad / sigma2 - a * x - b * np.exp(-x), None
 
     lt, lc = np.meshgrid(np.linspace(-9, 16, 251), np.linspace(-6, 12, 181), indexing="ij")
     logpost = np.empty(lt.shape)
@@ -433,8 +441,9 @@ def test_regularized_tau_slab_moves_match_quadrature(rng):
         sig = Sigma(data.n, "halfnormal", 1.0, sigma2)
         out = []
         for _ in range(3000):
-            Horseshoe._tau_step(prior, data, sig, rng)  # tau alone (c^2 fixed)
-            prior._tau_step(data, sig, rng)  # the (tau, c^2) line
+            prior.c2 = float(np.exp(slice_sample(c2_alone, np.log(prior.c2), 1.0, rng)[0]))
+            prior._kern = data.kernel(prior._sweep_d0())
+            prior._tau_step(sig, rng)  # the (tau, c^2) line
             out.append((np.log(prior.tau), np.log(prior.c2)))
         chains.append(np.array(out)[200:])
     chains = np.stack(chains)

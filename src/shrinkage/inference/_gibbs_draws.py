@@ -96,7 +96,13 @@ class Kernel:
         m.flat[:: m.shape[0] + 1] += 1.0
         L, info = dpotrf(m, lower=1, clean=1, overwrite_a=1)  # raw LAPACK: tiny matrices
         if info != 0:
-            raise np.linalg.LinAlgError(f"I + g K is not positive definite (info={info})")
+            # an eigenvalue of g K beyond ~1e16 swamps the others in rounding: a local scale
+            # has run off to a numerically flat prior (seen when sigma -> 0 with p > n)
+            raise np.linalg.LinAlgError(
+                f"I + g K is not numerically positive definite (info={info}, largest prior "
+                f"variance ratio {g * float(np.max(self.d0)):.3g}); with p >= n use a proper "
+                "noise prior (sigma_prior='halfnormal'), which keeps sigma away from 0"
+            )
         logdet = 2.0 * float(np.sum(np.log(np.diag(L))))
         if self.data.use_rue:
             h = dtrtrs(L, np.sqrt(g) * self.b, lower=1)[0]
