@@ -27,6 +27,7 @@ the cost of one small Cholesky.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 
 import numpy as np
@@ -67,6 +68,13 @@ class LinearGaussian:
         obj.n = obj.p = len(Xty)
         obj.X = obj.y = obj.Xf = obj.col_sq = None
         obj.use_rue, obj.XtX, obj.Xty, obj.yty = True, XtX, Xty, float(yty)
+        return obj
+
+    def with_response(self, y: np.ndarray) -> LinearGaussian:
+        """The same design with another response (design arrays shared, not copied)."""
+        obj = copy.copy(self)
+        obj.y = np.ascontiguousarray(y, dtype=np.float64)
+        obj.yty, obj.Xty = float(obj.y @ obj.y), self.X.T @ obj.y
         return obj
 
     def kernel(self, d0: np.ndarray) -> Kernel:

@@ -104,6 +104,7 @@ def draw_beta(
     n, p = X.shape
     use_rue = p <= n if method == "auto" else method == "rue"
     gram, xty, x1 = (X.T @ X, X.T @ y, X.sum(axis=0)) if use_rue else (None, None, None)
+    design = None if use_rue else LinearGaussian(X, y, method="bhattacharya")
     out = np.empty_like(sd)
     for i in range(sd.shape[0]):
         s, ai = float(sigma[i]), float(a[i])
@@ -111,7 +112,7 @@ def draw_beta(
         if use_rue:
             data = LinearGaussian.from_gram(gram, xty - ai * x1)
         else:
-            data = LinearGaussian(X, y - ai, method="bhattacharya")
+            data = design.with_response(y - ai)  # no per-draw copy of X
         out[i] = data.kernel(d0).factor(1.0).draw(s, rng)
     return out
 
