@@ -101,6 +101,17 @@ def test_report_works_on_gibbs_output():
     rep = R.report(dt)
     assert rep.health.divergences == 0
     assert len(rep.to_pandas()) > 0
+    assert dt["posterior"].attrs["thinning"] == 3  # the horseshoe family's default
+
+
+def test_thin_is_passed_through_and_recorded():
+    kw = {"sampler": "gibbs", "draws": 4, "tune": 2, "chains": 1, "random_seed": 1}
+    dt = sample(_model(P.Horseshoe()), thin=2, **kw)
+    assert dt["posterior"].sizes["draw"] == 4
+    assert dt["sample_stats"].attrs["thinning"] == 2
+    assert sample(_model(P.BayesianLasso()), **kw)["posterior"].attrs["thinning"] == 1
+    with pytest.raises(ValueError, match="thin"):
+        sample(_model(P.Horseshoe()), thin=0, **kw)
 
 
 @pytest.mark.parametrize(

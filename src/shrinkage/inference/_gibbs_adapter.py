@@ -37,6 +37,7 @@ import xarray as xr
 
 from shrinkage import priors
 from shrinkage.families import Gaussian as GaussianFamily
+from shrinkage.inference._gibbs_priors import PRIORS
 from shrinkage.inference.gibbs import gibbs_sample
 from shrinkage.model import ModelSpec, get_spec
 
@@ -157,7 +158,8 @@ def sample_gibbs(
     variables with its dims and coords), ``sample_stats`` (``diverging``, all False: Gibbs has
     no divergences; ``slice_evals`` for the horseshoe family), ``log_likelihood`` (``y``),
     ``observed_data``, ``constant_data``. ``kwargs`` go to
-    :func:`~shrinkage.inference.gibbs.gibbs_sample` (``method``).
+    :func:`~shrinkage.inference.gibbs.gibbs_sample` (``method``, ``thin``); the sweeps per
+    kept draw are recorded as the ``thinning`` attribute of ``posterior`` and ``sample_stats``.
     """
     from shrinkage.inference.sampling import add_shrinkage_metadata
 
@@ -176,12 +178,14 @@ def sample_gibbs(
     )
     elapsed = time.perf_counter() - start
     dt = _datatree(model, spec, args, res)
+    thin = kwargs.get("thin") or PRIORS[args["prior"]].default_thin
     for group in ("posterior", "sample_stats"):
         dt[group].attrs.update(
             {
                 "inference_library": "shrinkage.gibbs",
                 "sampling_time": elapsed,
                 "tuning_steps": tune,
+                "thinning": thin,  # sweeps per kept draw
             }
         )
     return add_shrinkage_metadata(dt, model)
