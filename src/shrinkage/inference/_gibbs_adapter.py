@@ -37,8 +37,7 @@ import xarray as xr
 
 from shrinkage import priors
 from shrinkage.families import Gaussian as GaussianFamily
-from shrinkage.inference._gibbs_priors import PRIORS
-from shrinkage.inference.gibbs import gibbs_sample
+from shrinkage.inference.gibbs import gibbs_sample, resolve_thin
 from shrinkage.model import ModelSpec, get_spec
 
 __all__ = ["gibbs_arguments", "sample_gibbs"]
@@ -178,7 +177,7 @@ def sample_gibbs(
     )
     elapsed = time.perf_counter() - start
     dt = _datatree(model, spec, args, res)
-    thin = kwargs.get("thin") or PRIORS[args["prior"]].default_thin
+    thin = resolve_thin(args["prior"], kwargs.get("thin"))
     for group in ("posterior", "sample_stats"):
         dt[group].attrs.update(
             {

@@ -206,10 +206,10 @@ class Horseshoe(Prior):
 
     ``tau``: slice sampling of ``log tau`` on its marginal with ``beta`` (and ``sigma^2`` when
     exact) integrated out (the kernel ``X diag(d0) X'`` of :meth:`_sweep_d0` is built once per
-    sweep, each evaluation is one small Cholesky). ``(lam_j, beta_j)``: a single-site collapsed sweep
-    (``log lam_j`` slice-sampled with ``beta_j`` integrated out, then ``beta_j``), which replaces
-    Makalic & Schmidt's auxiliary inverse-gamma layer and breaks the ``beta_j``-``lam_j``
-    coupling near zero. ``tau`` is also moved with ``tau lam_j`` held fixed
+    sweep, each evaluation is one small Cholesky). ``(lam_j, beta_j)``: a single-site collapsed
+    sweep (``log lam_j`` slice-sampled with ``beta_j`` integrated out, then ``beta_j``), which
+    replaces Makalic & Schmidt's auxiliary inverse-gamma layer and breaks the
+    ``beta_j``-``lam_j`` coupling near zero. ``tau`` is also moved with ``tau lam_j`` held fixed
     (:meth:`interweave_tau`).
     """
 
@@ -251,7 +251,7 @@ class Horseshoe(Prior):
         """``d0`` with absolute prior variances ``tau^2 d0``: ``1/(1/lam^2 + tau^2/c^2)``.
 
         Invariant under ``(tau e^d, c^2 e^{2d})`` (and under ``tau`` alone when ``c = inf``), so
-        one kernel ``X diag(d0) X'`` per sweep serves the tau, sigma and ridge moves.
+        one kernel ``X diag(d0) X'`` per sweep serves the tau and sigma moves.
         """
         return 1.0 / (1.0 / self._local_var() + self.tau**2 / self.c2)
 
@@ -448,8 +448,8 @@ class RegularizedHorseshoe(Horseshoe):
     (``A`` as for :class:`Horseshoe`), ``c^2 ~ InvGamma(slab_df/2, slab_df S^2 / 2)`` with
     ``S = slab_scale * sigma`` if ``slab_sigma_scaled`` else ``slab_scale``. Recorded ``tau`` and
     ``c2`` are over ``sigma`` / ``sigma^2`` when sigma-scaled. ``tau``: slice on its marginal
-    along ``(tau e^d, c^2 e^{2d})`` (one kernel per sweep); ``(lam_j, beta_j)``: the collapsed sweep of :class:`Horseshoe`;
-    ``log c^2``: slice sampling of its conditional given ``beta``.
+    along ``(tau e^d, c^2 e^{2d})`` (one kernel per sweep); ``(lam_j, beta_j)``: the collapsed
+    sweep of :class:`Horseshoe`; ``log c^2``: slice sampling of its conditional given ``beta``.
     """
 
     def init(self, rng):
