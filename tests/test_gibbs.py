@@ -59,6 +59,46 @@ def test_marginal_terms_exact(rng, method):
     assert fac.quad == pytest.approx(y @ np.linalg.solve(M, y), rel=1e-9)
 
 
+def test_nearly_flat_columns_take_the_woodbury_path(rng):
+    # 3 of 25 prior variances 1e7 (g d0 = 3e6 > FLAT_RATIO): kept out of the kernel
+    n, p = 15, 25
+    X, y = rng.standard_normal((n, p)), rng.standard_normal(n)
+    d0, g = rng.exponential(size=p), 0.3
+    d0[[2, 9, 20]] = 1e7
+    fac = LinearGaussian(X, y).kernel(d0, g_hint=g).factor(g)
+    assert sorted(fac.kernel.flat) == [2, 9, 20]
+    M = np.eye(n) + g * (X * d0) @ X.T
+    # dense reference: solve / slogdet of M with condition ~1e8, relative error ~1e8 * 1e-16
+    assert fac.logdet == pytest.approx(np.linalg.slogdet(M)[1], rel=1e-7)
+    assert fac.quad == pytest.approx(y @ np.linalg.solve(M, y), rel=1e-7)
+    sigma, N = 0.7, 20000
+    draws = np.array([fac.draw(sigma, rng) for _ in range(N)])
+    _assert_gaussian(draws, *_posterior(X, y, g * d0, sigma))
+
+
+def test_flat_limit_where_plain_cholesky_fails(rng):
+    # g d0 = 1e17 on two columns: I + g X D0 X' is numerically singular (plain Cholesky fails),
+    # the Woodbury form gives the flat-prior limit, which is off by O(1/(g d0)) = 1e-17
+    n, p = 15, 25
+    X, y = rng.standard_normal((n, p)), rng.standard_normal(n)
+    d0 = rng.exponential(size=p)
+    d0[[4, 11]] = 1e17
+    with pytest.raises(np.linalg.LinAlgError):
+        np.linalg.cholesky(np.eye(n) + (X * d0) @ X.T)
+    fac = LinearGaussian(X, y).kernel(d0).factor(1.0)
+    bulk = np.setdiff1d(np.arange(p), [4, 11])
+    Ms = np.eye(n) + (X[:, bulk] * d0[bulk]) @ X[:, bulk].T
+    Xb = X[:, [4, 11]]
+    Mi = np.linalg.inv(Ms)
+    proj = Mi - Mi @ Xb @ np.linalg.solve(Xb.T @ Mi @ Xb, Xb.T @ Mi)
+    # well-conditioned dense reference (condition ~1e2): float rounding only
+    assert fac.quad == pytest.approx(y @ proj @ y, rel=1e-9)
+    logdet = np.linalg.slogdet(Ms)[1] + np.linalg.slogdet(Xb.T @ Mi @ Xb)[1] + 2 * np.log(1e17)
+    assert fac.logdet == pytest.approx(logdet, rel=1e-9)
+    beta = fac.draw(0.5, rng)
+    assert np.all(np.isfinite(beta)) and np.abs(beta).max() < 1e3
+
+
 @pytest.mark.parametrize("n, p", [(50, 5), (15, 30)])
 def test_gaussian_prior_fixed_sigma_matches_conjugate_posterior(rng, n, p):
     X = _standardized(rng, n, p)

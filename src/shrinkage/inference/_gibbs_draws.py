@@ -28,7 +28,7 @@ the cost of one small Cholesky.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.linalg.blas import dsyrk
@@ -77,26 +77,52 @@ class LinearGaussian:
         obj.yty, obj.Xty = float(obj.y @ obj.y), self.X.T @ obj.y
         return obj
 
-    def kernel(self, d0: np.ndarray) -> Kernel:
-        """Precompute the ``g``-free matrix for relative prior variances ``d0`` (length p)."""
+    def kernel(self, d0: np.ndarray, g_hint: float = 1.0) -> Kernel:
+        """Precompute the ``g``-free matrix for relative prior variances ``d0`` (length p).
+
+        Bhattacharya form: columns with ``g_hint d0_j > FLAT_RATIO`` (nearly flat priors,
+        at most ``n // 2`` of them) are kept out of ``X D0 X'`` and enter each factor by
+        Woodbury (:class:`Kernel`); ``g_hint`` is the ``g`` the caller expects to use.
+        """
         d0 = np.asarray(d0, dtype=np.float64)
         if self.use_rue:
             s = np.sqrt(d0)
             return Kernel(self, d0, s[:, None] * self.XtX * s[None, :], s * self.Xty)
+        flat = _flat_columns(g_hint * d0, self.n // 2)
+        d0_bulk = d0.copy()
+        d0_bulk[flat] = 0.0
         # X D0 X' as a symmetric rank-p update: only the lower triangle, which is all the
         # Cholesky reads (measured 11 ms vs 16 ms for gemm at n=200, p=5000)
-        xs_t = (self.X * np.sqrt(d0)).T  # (p, n), Fortran-ordered view for BLAS
-        return Kernel(self, d0, dsyrk(1.0, xs_t, trans=1, lower=1), None)
+        xs_t = (self.X * np.sqrt(d0_bulk)).T  # (p, n), Fortran-ordered view for BLAS
+        return Kernel(self, d0, dsyrk(1.0, xs_t, trans=1, lower=1), None, flat)
+
+
+# prior variance over sigma^2 beyond which a column counts as nearly flat: kept out of
+# I + g X D0 X', whose condition number grows as g d0 ||x||^2 (Cholesky fails near 1e16)
+FLAT_RATIO = 1e6
+
+
+def _flat_columns(gd: np.ndarray, max_count: int) -> np.ndarray:
+    """Indices of the (at most ``max_count`` largest) entries of ``gd`` above ``FLAT_RATIO``."""
+    flat = np.flatnonzero(gd > FLAT_RATIO)
+    if flat.size > max_count:
+        flat = flat[np.argsort(gd[flat])[-max_count:]]
+    return flat
 
 
 @dataclass
 class Kernel:
-    """``S X'X S`` (Rue) or ``X D0 X'`` (Bhattacharya, lower triangle only) for fixed ``d0``."""
+    """``S X'X S`` (Rue) or ``X D0 X'`` (Bhattacharya, lower triangle only) for fixed ``d0``.
+
+    ``flat`` (Bhattacharya only): columns ``B`` left out of ``K = X_S D0_S X_S'``, so that
+    ``M = M_S + g X_B D0_B X_B'`` with a well-conditioned ``M_S = I + g K``.
+    """
 
     data: LinearGaussian
     d0: np.ndarray
     K: np.ndarray
     b: np.ndarray | None  # S X'y (Rue only)
+    flat: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.intp))
 
     def factor(self, g: float = 1.0) -> Factor:
         """Cholesky of ``I + g K`` with ``log det M`` and ``Q = y'M^{-1}y``."""
@@ -118,6 +144,8 @@ class Kernel:
         else:
             h = dtrtrs(L, self.data.y, lower=1)[0]
             quad = float(h @ h)
+        if self.flat.size:
+            return FlatFactor.build(self, g, L, h, logdet)
         # Q >= 0 mathematically; rounding can make the Woodbury difference slightly negative
         return Factor(self, g, L, h, logdet, max(quad, 1e-300))
 
@@ -144,6 +172,62 @@ class Factor:
         v = data.X @ u + sigma * rng.standard_normal(data.n)
         w = dpotrs(self.L, data.y - v, lower=1)[0]
         return u + gd * (data.X.T @ w)
+
+
+@dataclass
+class FlatFactor(Factor):
+    """``M = M_S + X_B G_B X_B'`` with nearly flat columns ``B`` handled by Woodbury.
+
+    With ``W = L_S^{-1} X_B`` (``M_S = L_S L_S'``) and ``C = G_B^{-1} + W'W`` (k x k)::
+
+        log det M = log det M_S + log det G_B + log det C,
+        Q = ||r||^2 + gamma' G_B^{-1} gamma,   C gamma = W'h_S,  r = h_S - W gamma,
+
+    with ``h_S = L_S^{-1} y``: both terms of ``Q`` are non-negative, so no cancellation.
+    ``draw`` is Bhattacharya et al.'s with ``beta_B`` solved first (derived from the same
+    Woodbury identity)::
+
+        beta_B = C^{-1} (W' L_S^{-1} e + sigma G_B^{-1/2} z_B),   e = y - X_S u_S - sigma z,
+        beta_S = u_S + G_S X_S' M_S^{-1} (e - X_B beta_B),
+
+    so the huge ``u_B`` never meets a tiny ``X_B' M^{-1}(.)`` (which cancels in the plain form).
+    """
+
+    W: np.ndarray | None = None
+    LC: np.ndarray | None = None
+    inv_gb: np.ndarray | None = None
+
+    @classmethod
+    def build(cls, kernel: Kernel, g: float, L: np.ndarray, h: np.ndarray, logdet_s: float):
+        flat, X = kernel.flat, kernel.data.X
+        inv_gb = 1.0 / (g * kernel.d0[flat])
+        W = dtrtrs(L, np.asfortranarray(X[:, flat]), lower=1)[0]
+        C = W.T @ W
+        C.flat[:: C.shape[0] + 1] += inv_gb
+        LC, info = dpotrf(C, lower=1, clean=1, overwrite_a=1)
+        if info != 0:
+            raise np.linalg.LinAlgError(f"the nearly flat columns are collinear (info={info})")
+        gamma = dpotrs(LC, W.T @ h, lower=1)[0]
+        r = h - W @ gamma
+        quad = float(r @ r) + float(gamma @ (inv_gb * gamma))
+        logdet = (
+            logdet_s - float(np.sum(np.log(inv_gb))) + 2.0 * float(np.sum(np.log(np.diag(LC))))
+        )
+        return cls(kernel, g, L, h, logdet, max(quad, 1e-300), W, LC, inv_gb)
+
+    def draw(self, sigma: float, rng: np.random.Generator) -> np.ndarray:
+        data, flat = self.kernel.data, self.kernel.flat
+        gd = self.g * self.kernel.d0
+        gd[flat] = 0.0  # G_S: the flat columns are drawn separately below
+        u = sigma * np.sqrt(gd) * rng.standard_normal(data.p)
+        e = data.y - data.X @ u - sigma * rng.standard_normal(data.n)
+        t = dtrtrs(self.L, e, lower=1)[0]
+        rhs = self.W.T @ t + sigma * np.sqrt(self.inv_gb) * rng.standard_normal(flat.size)
+        beta_b = dpotrs(self.LC, rhs, lower=1)[0]
+        w = dpotrs(self.L, e - data.X[:, flat] @ beta_b, lower=1)[0]
+        beta = u + gd * (data.X.T @ w)
+        beta[flat] = beta_b
+        return beta
 
 
 def draw_rue(XtX, Xty, d, sigma, rng):

@@ -264,9 +264,10 @@ class Horseshoe(Prior):
     def step(self, data, sig, rng):
         scale = self.params["global_scale"]
         if self._fully_scaled() and sig.integrable:
-            self._kern = data.kernel(self._local_var()) if np.isinf(self.c2) else None
             # (tau/sigma, sigma^2) | lam, c2/sigma^2 as one block: sigma^2 integrates out
             s2 = sig.sigma2
+            g = self.tau**2 / s2
+            self._kern = data.kernel(self._local_var(), g) if np.isinf(self.c2) else None
             c2_rel = self.c2 / s2
 
             def logp(x):
@@ -279,7 +280,7 @@ class Horseshoe(Prior):
             self.tau = float(np.exp(x)) * np.sqrt(sig.sigma2)
             self.c2 = c2_rel * sig.sigma2
             return fac
-        self._kern = data.kernel(self._sweep_d0())
+        self._kern = data.kernel(self._sweep_d0(), self.tau**2 / sig.sigma2)
         fac = self._tau_step(sig, rng)
         if sig.sampled:
             fac = self._sigma_step(sig, rng)
