@@ -210,7 +210,8 @@ class Horseshoe(Prior):
     sweep (``log lam_j`` slice-sampled with ``beta_j`` integrated out, then ``beta_j``), which
     replaces Makalic & Schmidt's auxiliary inverse-gamma layer and breaks the
     ``beta_j``-``lam_j`` coupling near zero. ``tau`` is also moved with ``tau lam_j`` held fixed
-    (:meth:`interweave_tau`).
+    (:meth:`interweave_tau`), and together with the bulk of ``beta`` when ``tau`` is not tied to
+    ``sigma`` (:meth:`noise_scale_move`).
     """
 
     sigma_done = True

@@ -72,10 +72,7 @@ class Sigma:
         if self.prior == "jeffreys":
             self.sigma2 = 0.5 * b / rng.gamma(0.5 * self.n_rows)
             return
-        lam, a = 0.5 * (1.0 - self.n_rows), 1.0 / self.scale**2
-        self.sigma2 = float(
-            geninvgauss.rvs(lam, np.sqrt(a * b), scale=np.sqrt(b / a), random_state=rng)
-        )
+        self.sigma2 = _draw_gig_halfnormal(self.n_rows, b, self.scale, rng)
 
     def log_marginal(self, logdet: float, quad: float, integrate: bool) -> float:
         """Log marginal of the scales, ``beta`` (and ``sigma^2`` if ``integrate``) integrated out.
@@ -122,3 +119,22 @@ class Intercept:
             mean = self.y_mean - self.x_mean @ beta
             return mean + np.sqrt(sigma2 / self.n) * rng.standard_normal()
         return self.c
+
+
+def _draw_gig_halfnormal(n_rows: int, b: float, scale: float, rng: np.random.Generator) -> float:
+    """Exact draw of ``x = sigma^2`` with density ``∝ x^{-(N+1)/2} exp(-b/(2x) - x/(2 s^2))``.
+
+    That is ``GIG(lambda = (1 - N)/2, a = 1/s^2, b)``: an ``InvGamma((N - 1)/2, b/2)``
+    proposal accepted with probability ``exp(-x / (2 s^2))`` (the tilt, <= 1). The acceptance
+    rate is high wherever ``sigma^2`` is small next to ``s^2``, and numpy's gamma draw costs
+    ~1 us where scipy's ``geninvgauss.rvs`` costs ~0.3 ms. After 20 rejections scipy draws
+    instead, which keeps the draw exact (a mixture of two exact draws).
+    """
+    shape = 0.5 * (n_rows - 1)
+    if shape > 0:
+        for _ in range(20):
+            x = 0.5 * b / rng.gamma(shape)
+            if rng.uniform() < np.exp(-0.5 * x / scale**2):
+                return float(x)
+    lam, a = 0.5 * (1.0 - n_rows), 1.0 / scale**2
+    return float(geninvgauss.rvs(lam, np.sqrt(a * b), scale=np.sqrt(b / a), random_state=rng))

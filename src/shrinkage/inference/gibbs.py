@@ -48,7 +48,9 @@ scales`` exactly (Rue 2001 if ``p <= n``, Bhattacharya, Chakraborty & Mallick 20
 (2) local scales and hyper-parameters given ``beta`` (exact slice / inverse-Gaussian / gamma
 updates), and for non-sigma-scaled priors without a global scale ``sigma^2 | beta``; the
 horseshoe and regularized horseshoe run their collapsed ``(lam_j, beta_j)`` sweep
-``local_sweeps`` times [1], each followed by a slice update of ``sigma^2 | beta`` (O(1));
+``local_sweeps`` times [1], each followed by a slice update of ``sigma^2 | beta`` (O(1)),
+then, for the horseshoe and group horseshoe not tied to ``sigma``, a move scaling ``tau`` and
+the bulk of ``beta`` together with ``sigma^2`` integrated out (``noise_scale_move``);
 (3) the intercept. The horseshoe family keeps every ``thin``-th sweep [3]: its global scale
 moves little per sweep (lag-1 autocorrelation ~0.85 at n=200, p=5000), and more local sweeps
 per global step did not help (ESS of ``tau`` 115 with 1, 114 with 8, per 2 x 1000 draws).
