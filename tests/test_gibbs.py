@@ -495,28 +495,37 @@ def test_regularized_tau_slab_moves_match_quadrature(rng):
 
 
 def test_noise_scale_move_target_matches_brute_force(rng):
-    """The move's 1-D target against the joint density written out along its path.
+    """The move's 1-D target against the extended density written out along its path.
 
-    Path: ``tau e^{a/2}``, ``beta_S e^{a/2}``; target = log p(tau, beta, y) with ``sigma``
-    integrated by adaptive quadrature, plus the Jacobian ``|S| a/2`` of the map on ``beta_S``.
+    Path: ``tau e^{a/2}``, ``lam_L e^{-a/2}``, ``beta_S e^{a/2}``; target = log p(tau, lam_L,
+    beta, y) (``log tau`` and ``log lam`` coordinates) with ``sigma`` integrated by adaptive
+    quadrature, times the selection probability of ``L``, plus the Jacobian ``|S| a/2`` of the
+    map on ``beta_S``.
     """
     from scipy import integrate, stats
 
     from shrinkage.inference._gibbs_priors import DEFAULTS, Horseshoe
     from shrinkage.inference._gibbs_sigma import Sigma
 
-    n, p = 8, 30  # K = 20 held coefficients, |S| = 10
+    n, p = 8, 30
     X, y = rng.standard_normal((n, p)), rng.standard_normal(n)
     prior = Horseshoe(p, None, DEFAULTS["horseshoe"] | {"sigma_scaled": False})
     prior.init(rng)
     beta = 0.3 * rng.standard_normal(p)
     sig = Sigma(n + 1, "halfnormal", 1.5, None)  # the extra row: Normal intercept's residual
     sig.sigma2, sig.e2 = 0.5, 0.2
-    logp, in_s, _ = prior.noise_scale_target(LinearGaussian(X, y), beta, sig)
-    assert in_s.sum() == 10 and np.all(prior.lam[~in_s] >= prior.lam[in_s].max())
+    held = np.zeros(p, dtype=bool)
+    held[[1, 7, 8, 20]] = True
+    logp, in_s, _ = prior.noise_scale_target(LinearGaussian(X, y), beta, sig, held)
+    assert np.array_equal(in_s, ~held)
+    m = p
+    k = min(max(20, m / 50), m / 2)
+    c = np.tan(np.pi / 2 * (1 - k / m))  # the C+(0, 1) quantile 1 - k/m
 
     def brute(a):
-        tau, b = prior.tau * np.exp(a / 2), np.where(in_s, beta * np.exp(a / 2), beta)
+        tau = prior.tau * np.exp(a / 2)
+        lam = np.where(held, prior.lam * np.exp(-a / 2), prior.lam)
+        b = np.where(held, beta, beta * np.exp(a / 2))
         resid = np.append(y - X @ b, np.sqrt(sig.e2))
 
         def lik(s):
@@ -526,7 +535,10 @@ def test_noise_scale_move_target_matches_brute_force(rng):
 
         log_m = np.log(integrate.quad(lik, 0, np.inf, epsabs=0, epsrel=1e-12, limit=200)[0])
         lp = stats.halfcauchy.logpdf(tau, scale=prior.params["global_scale"]) + np.log(tau)
-        lp += stats.norm.logpdf(b, scale=tau * prior.lam).sum()
+        lp += np.sum(stats.halfcauchy.logpdf(lam) + np.log(lam))
+        lp += stats.norm.logpdf(b, scale=tau * lam).sum()
+        pi = lam**2 / (lam**2 + c**2)
+        lp += np.sum(np.where(held, np.log(pi), np.log1p(-pi)))
         return lp + log_m + in_s.sum() * a / 2
 
     for a in (-1.0, -0.3, 0.4, 1.2):

@@ -379,61 +379,85 @@ class Horseshoe(Prior):
 
         When ``p > n`` the many small coefficients fit part of the noise, so the data pin
         ``sigma^2`` plus that fit, not each: a ridge the other moves cross slowly (at n=200,
-        p=5000, lag-1 autocorrelations ~0.8 for ``tau`` and ``sigma``). The move maps
-        ``(log tau, beta_S) -> (log tau + a/2, beta_S e^{a/2})`` with ``lam`` fixed (a group
-        move, Liu & Sabatti 2000); ``a`` is slice-sampled on :meth:`noise_scale_target`, then
-        ``sigma^2 | beta`` is drawn exactly. Only for priors whose scales do not involve
-        ``sigma`` (``sigma_scaled=False``), where that draw of ``sigma^2`` is exact.
+        p=5000, lag-1 autocorrelations ~0.8 for ``tau`` and ``sigma``). A random set ``L`` of
+        local scales is drawn, each ``lam_k`` with probability ``pi(lam_k)`` (mostly the large
+        ones, :meth:`noise_scale_held`); the move (a group move, Liu & Sabatti 2000) maps::
+
+            tau -> tau e^{a/2},   lam_L -> lam_L e^{-a/2},   beta_S -> beta_S e^{a/2},
+
+        keeping ``beta_L`` and ``lam_S`` (``S``: the coefficients outside ``L``). ``a`` is
+        slice-sampled on :meth:`noise_scale_target`, then ``sigma^2 | beta`` is drawn exactly.
+        Only for priors whose scales do not involve ``sigma`` (``sigma_scaled=False``), where
+        that draw of ``sigma^2`` is exact.
         """
         if self.sigma_scaled or not sig.sampled or not np.isinf(self.c2):
             return beta
-        logp, in_s, rss = self.noise_scale_target(data, beta, sig)
+        held = rng.uniform(size=self.lam.size) < self._held_probability(self.lam)
+        logp, in_s, rss = self.noise_scale_target(data, beta, sig, held)
         a, _, _ = slice_sample(logp, 0.0, 1.0, rng)
         self.tau = float(self.tau * np.exp(0.5 * a))
-        beta = beta.copy()
-        beta[in_s] *= np.exp(0.5 * a)
+        self.lam = np.where(held, self.lam * np.exp(-0.5 * a), self.lam)
+        beta = np.where(in_s, beta * np.exp(0.5 * a), beta)
         sig.draw(rss(a), rng)
         return beta
 
-    def noise_scale_target(self, data, beta, sig):
+    def _held_probability(self, lam: np.ndarray) -> np.ndarray:
+        """``pi(lam) = lam^2 / (lam^2 + c^2)``, ``c^2`` from :meth:`_held_c2`."""
+        return lam**2 / (lam**2 + self._held_c2())
+
+    def _held_c2(self) -> float:
+        """``c``: the prior ``1 - k/m`` quantile of ``C+(0, 1)``, ``k = max(20, m/50)`` of the
+        ``m`` local scales (at most ``m/2``), so about ``k`` scales, the large ones, are held
+        a priori."""
+        m = self.lam.size
+        k = min(max(20.0, m / 50.0), m / 2.0)
+        return float(np.tan(0.5 * np.pi * (1.0 - k / m)) ** 2)
+
+    def _coef_local(self) -> np.ndarray:
+        """Index of each coefficient's local scale."""
+        return np.arange(self.p)
+
+    def noise_scale_target(self, data, beta, sig, held):
         """Log target of the noise-scale move in ``a``, the scaled set ``S`` and ``RSS(a)``.
 
-        ``S`` is every coefficient but the ``K`` with the largest local scales (a ranking the
-        move leaves unchanged). On ``S`` the prior terms of ``beta_j ~ N(0, tau^2 lam_j^2)``
-        cancel the Jacobian ``e^{|S| a/2}``; on the held set ``L`` they give ``-K a/2 -
-        e^{-a} R/2`` with ``R = sum_L beta_j^2 / (tau^2 lam_j^2)``. So::
+        ``held``: boolean mask over the local scales (``L``). The move must leave
+        ``p(state) q(L | state)`` invariant, ``q`` the selection probability
+        (``prod_L pi(lam) prod_rest (1 - pi(lam))``; only the ``L`` factors change). On ``S``
+        the prior terms of ``beta_j ~ N(0, tau^2 lam_j^2)`` cancel the Jacobian
+        ``e^{|S| a/2}``; on ``L`` they are unchanged (``tau lam`` and ``beta`` fixed), and
+        ``log lam_L`` and ``log tau`` are translated (unit Jacobian). With
+        ``u_k = lam_k e^{-a/2}``::
 
-            log p(a) = log p_tau(tau e^{a/2}) + a/2 - K a/2 - e^{-a} R/2 + log m(a),
+            log p(a) = log p_tau(tau e^{a/2}) + a/2 + log m(a)
+                       + sum_L [log C+(u_k) + log u_k + log pi(u_k)],
             m(a) = int p(y | beta(a), sigma) p(sigma) dsigma,
 
-        a 1-D trapezoid sum in ``x = log sigma^2`` around the mode of its integrand (an
+        ``m`` a 1-D trapezoid sum in ``x = log sigma^2`` around the mode of its integrand (an
         inverse-gamma kernel of width ~sqrt(2/N); the grid spans +-10 widths). ``RSS(a) =
         ||r_L - e^{a/2} f_S||^2`` (``r_L = y - X_L beta_L``, ``f_S = X_S beta_S``) is quadratic
-        in ``e^{a/2}``, so each evaluation is O(1) after one O(n p) product.
+        in ``e^{a/2}``, so each evaluation is O(|L|) after one O(n p) product.
         """
-        local = self._local_var()
-        k = min(local.size - 1, max(20, local.size // 50))
-        held = np.argpartition(local, -k)[-k:]
-        in_s = np.ones(local.size, dtype=bool)
-        in_s[held] = False
-        fit_held = data.X[:, held] @ beta[held]
-        fit_s = data.X @ beta - fit_held  # no copy of the (n, p) design
+        in_s = ~held[self._coef_local()]
+        fit_held = data.X[:, ~in_s] @ beta[~in_s]
+        fit_s = data.X @ beta - fit_held  # no copy of the (n, p) design for the large set S
         r_held = data.y - fit_held
         rr, rf, ff = float(r_held @ r_held), float(r_held @ fit_s), float(fit_s @ fit_s)
-        r_scaled = float(np.sum(beta[held] ** 2 / (self.tau**2 * local[held])))
+        log_lam = np.log(self.lam[held])
+        c2 = self._held_c2()
         tau_scale, log_tau, n_rows = self._tau_scale(1.0), np.log(self.tau), sig.n_rows
         grid = np.linspace(-10.0, 10.0, 81) * np.sqrt(2.0 / n_rows)
+        log_step = np.log(grid[1] - grid[0])
 
         def rss(a):
             return max(rr - 2.0 * np.exp(0.5 * a) * rf + np.exp(a) * ff, 1e-300)
 
         def logp(a):
             x = np.log((rss(a) + sig.e2) / n_rows) + grid
-            log_m = np.logaddexp.reduce(sig.log_conditional_x(x, rss(a))) + np.log(
-                grid[1] - grid[0]
-            )
-            lp = _log_halfcauchy(np.exp(log_tau + 0.5 * a), tau_scale) + 0.5 * a
-            return lp - 0.5 * k * a - 0.5 * np.exp(-a) * r_scaled + log_m, None
+            log_m = np.logaddexp.reduce(sig.log_conditional_x(x, rss(a))) + log_step
+            lp = _log_halfcauchy(np.exp(log_tau + 0.5 * a), tau_scale) + 0.5 * a + log_m
+            u2 = np.exp(2.0 * (log_lam - 0.5 * a))
+            # log C+(u) + log u + log pi(u), pi(u) = u^2 / (u^2 + c^2), up to constants
+            return lp + float(np.sum(1.5 * np.log(u2) - np.log1p(u2) - np.log(u2 + c2))), None
 
         return logp, in_s, rss
 
@@ -493,6 +517,9 @@ class GroupHorseshoe(Horseshoe):
 
     def _n_local(self):
         return self.sizes.size
+
+    def _coef_local(self):
+        return self.groups
 
     def _local_var(self):
         return self.lam[self.groups] ** 2
