@@ -193,15 +193,17 @@ class FlatFactor(Factor):
     so the huge ``u_B`` never meets a tiny ``X_B' M^{-1}(.)`` (which cancels in the plain form).
     """
 
+    Xb: np.ndarray | None = None
     W: np.ndarray | None = None
     LC: np.ndarray | None = None
     inv_gb: np.ndarray | None = None
 
     @classmethod
     def build(cls, kernel: Kernel, g: float, L: np.ndarray, h: np.ndarray, logdet_s: float):
-        flat, X = kernel.flat, kernel.data.X
+        flat = kernel.flat
         inv_gb = 1.0 / (g * kernel.d0[flat])
-        W = dtrtrs(L, np.asfortranarray(X[:, flat]), lower=1)[0]
+        Xb = np.asfortranarray(kernel.data.X[:, flat])
+        W = dtrtrs(L, Xb, lower=1)[0]
         C = W.T @ W
         C.flat[:: C.shape[0] + 1] += inv_gb
         LC, info = dpotrf(C, lower=1, clean=1, overwrite_a=1)
@@ -213,7 +215,7 @@ class FlatFactor(Factor):
         logdet = (
             logdet_s - float(np.sum(np.log(inv_gb))) + 2.0 * float(np.sum(np.log(np.diag(LC))))
         )
-        return cls(kernel, g, L, h, logdet, max(quad, 1e-300), W, LC, inv_gb)
+        return cls(kernel, g, L, h, logdet, max(quad, 1e-300), Xb, W, LC, inv_gb)
 
     def draw(self, sigma: float, rng: np.random.Generator) -> np.ndarray:
         data, flat = self.kernel.data, self.kernel.flat
@@ -224,7 +226,7 @@ class FlatFactor(Factor):
         t = dtrtrs(self.L, e, lower=1)[0]
         rhs = self.W.T @ t + sigma * np.sqrt(self.inv_gb) * rng.standard_normal(flat.size)
         beta_b = dpotrs(self.LC, rhs, lower=1)[0]
-        w = dpotrs(self.L, e - data.X[:, flat] @ beta_b, lower=1)[0]
+        w = dpotrs(self.L, e - self.Xb @ beta_b, lower=1)[0]
         beta = u + gd * (data.X.T @ w)
         beta[flat] = beta_b
         return beta

@@ -230,7 +230,7 @@ class Horseshoe(Prior):
         return self.p
 
     def _local_var(self):
-        return self.lam**2
+        return self.lam[self._coef_local()] ** 2
 
     def _fully_scaled(self) -> bool:
         return self.sigma_scaled
@@ -381,7 +381,7 @@ class Horseshoe(Prior):
         ``sigma^2`` plus that fit, not each: a ridge the other moves cross slowly (at n=200,
         p=5000, lag-1 autocorrelations ~0.8 for ``tau`` and ``sigma``). A random set ``L`` of
         local scales is drawn, each ``lam_k`` with probability ``pi(lam_k)`` (mostly the large
-        ones, :meth:`noise_scale_held`); the move (a group move, Liu & Sabatti 2000) maps::
+        ones, :meth:`_held_probability`); the move (a group move, Liu & Sabatti 2000) maps::
 
             tau -> tau e^{a/2},   lam_L -> lam_L e^{-a/2},   beta_S -> beta_S e^{a/2},
 
@@ -413,9 +413,9 @@ class Horseshoe(Prior):
         k = min(max(20.0, m / 50.0), m / 2.0)
         return float(np.tan(0.5 * np.pi * (1.0 - k / m)) ** 2)
 
-    def _coef_local(self) -> np.ndarray:
-        """Index of each coefficient's local scale."""
-        return np.arange(self.p)
+    def _coef_local(self) -> np.ndarray | slice:
+        """Index of each coefficient's local scale (all of them, in order: one per coefficient)."""
+        return slice(None)
 
     def noise_scale_target(self, data, beta, sig, held):
         """Log target of the noise-scale move in ``a``, the scaled set ``S`` and ``RSS(a)``.
@@ -452,8 +452,9 @@ class Horseshoe(Prior):
             return max(rr - 2.0 * np.exp(0.5 * a) * rf + np.exp(a) * ff, 1e-300)
 
         def logp(a):
-            x = np.log((rss(a) + sig.e2) / n_rows) + grid
-            log_m = np.logaddexp.reduce(sig.log_conditional_x(x, rss(a))) + log_step
+            rss_a = rss(a)
+            x = np.log((rss_a + sig.e2) / n_rows) + grid
+            log_m = np.logaddexp.reduce(sig.log_conditional_x(x, rss_a)) + log_step
             lp = _log_halfcauchy(np.exp(log_tau + 0.5 * a), tau_scale) + 0.5 * a + log_m
             u2 = np.exp(2.0 * (log_lam - 0.5 * a))
             # log C+(u) + log u + log pi(u), pi(u) = u^2 / (u^2 + c^2), up to constants
@@ -520,9 +521,6 @@ class GroupHorseshoe(Horseshoe):
 
     def _coef_local(self):
         return self.groups
-
-    def _local_var(self):
-        return self.lam[self.groups] ** 2
 
     def update(self, data, beta, sig, rng):
         ss = np.bincount(self.groups, weights=beta**2, minlength=self.sizes.size)
