@@ -4,7 +4,8 @@ Run from the repository root::
 
     PYTHONPATH=src python benchmarks/sampling.py --cases a,b,c,d --seeds 1,2,3,4
 
-Cases (4 chains x 1000 draws, 1000 tuning steps):
+Cases (4 chains x 1000 draws; the baseline tunes 1000 steps, ``shrinkage.sample`` uses its
+defaults: 1000 NUTS tuning steps, or the Gibbs sampler's warm-up sweeps):
 
 a. horseshoe, n=100, p=200, 5 signals
 b. regularized horseshoe, n=200, p=1000, 10 signals
@@ -184,10 +185,9 @@ def run_ours(case: Case, X, y, seed: int, sampler: str, form: str = "auto") -> d
     t = time.perf_counter()
     model = build_model(X, y, prior=case.prior)
     big = X.shape[0] * CHAINS * DRAWS > 5e7  # pointwise log-lik would be > 400 MB
-    idata = sample(
+    idata = sample(  # default warm-up: see shrinkage.sample(tune=None)
         model,
         draws=DRAWS,
-        tune=TUNE,
         chains=CHAINS,
         random_seed=seed,
         sampler=sampler,

@@ -101,7 +101,18 @@ def test_report_works_on_gibbs_output():
     rep = R.report(dt)
     assert rep.health.divergences == 0
     assert len(rep.to_pandas()) > 0
-    assert dt["posterior"].attrs["thinning"] == 3  # the horseshoe family's default
+    assert dt["posterior"].attrs["thinning"] == 4  # the horseshoe family's default
+
+
+def test_default_warm_up_is_the_priors_and_recorded():
+    kw = {"sampler": "gibbs", "draws": 2, "chains": 1, "random_seed": 1}
+    hs = sample(_model(P.Horseshoe()), **kw)
+    assert hs["posterior"].attrs["tuning_steps"] == 250  # burn-in only: see gibbs.resolve_tune
+    explicit = sample(_model(P.Horseshoe()), tune=250, **kw)  # same seed: the same chain
+    np.testing.assert_array_equal(hs["posterior"]["beta"], explicit["posterior"]["beta"])
+    lasso = sample(_model(P.BayesianLasso()), **kw)
+    assert lasso["sample_stats"].attrs["tuning_steps"] == 1000
+    assert sample(_model(P.Horseshoe()), tune=7, **kw)["posterior"].attrs["tuning_steps"] == 7
 
 
 def test_thin_is_passed_through_and_recorded():

@@ -160,6 +160,8 @@ class _BayesianLinearModel(BaseEstimator):
     def _check_params(self) -> None:
         for name in ("draws", "tune", "chains"):
             value = getattr(self, name)
+            if name == "tune" and value is None:  # the sampler's default
+                continue
             low = 0 if name == "tune" else 1
             if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
                 raise ValueError(f"{name} must be an integer >= {low}; got {value!r}")
@@ -349,8 +351,11 @@ _SAMPLING_DOC = """
     standardize : bool
         Centre and scale the columns (divisor-n sd), and ``y`` for Gaussian-type families, so the
         prior acts on standardized coefficients.
-    draws, tune, chains : int
-        Posterior draws and tuning steps per chain, number of chains.
+    draws, chains : int
+        Posterior draws per chain, number of chains.
+    tune : int, optional
+        Tuning steps (NUTS; default 1000) or warm-up sweeps (Gibbs) per chain, see
+        :func:`shrinkage.sample`.
     sampler : {"auto", "nutpie", "pymc"}
         NUTS implementation (see :func:`shrinkage.sample`).
     target_accept : float, optional
@@ -401,7 +406,7 @@ class BayesianRegression(RegressorMixin, _BayesianLinearModel):
         groups: Sequence[Any] | Mapping[Any, Sequence[Any]] | None = None,
         standardize: bool = True,
         draws: int = 1000,
-        tune: int = 1000,
+        tune: int | None = None,
         chains: int = 4,
         sampler: str = "auto",
         target_accept: float | None = None,
@@ -547,7 +552,7 @@ class GaussianPriorRegression(BayesianRegression):
         family: str | Family = "gaussian",
         standardize: bool = True,
         draws: int = 1000,
-        tune: int = 1000,
+        tune: int | None = None,
         chains: int = 4,
         sampler: str = "auto",
         target_accept: float | None = None,
@@ -577,7 +582,7 @@ class LaplacePriorRegression(BayesianRegression):
         family: str | Family = "gaussian",
         standardize: bool = True,
         draws: int = 1000,
-        tune: int = 1000,
+        tune: int | None = None,
         chains: int = 4,
         sampler: str = "auto",
         target_accept: float | None = None,
@@ -610,7 +615,7 @@ class BayesianLassoRegression(BayesianRegression):
         family: str | Family | None = None,
         standardize: bool = True,
         draws: int = 1000,
-        tune: int = 1000,
+        tune: int | None = None,
         chains: int = 4,
         sampler: str = "auto",
         target_accept: float | None = None,
@@ -652,7 +657,7 @@ class HorseshoeRegression(BayesianRegression):
         family: str | Family = "gaussian",
         standardize: bool = True,
         draws: int = 1000,
-        tune: int = 1000,
+        tune: int | None = None,
         chains: int = 4,
         sampler: str = "auto",
         target_accept: float | None = None,
@@ -688,7 +693,7 @@ class GroupLassoRegression(BayesianRegression):
         family: str | Family = "gaussian",
         standardize: bool = True,
         draws: int = 1000,
-        tune: int = 1000,
+        tune: int | None = None,
         chains: int = 4,
         sampler: str = "auto",
         target_accept: float | None = None,
@@ -733,7 +738,7 @@ class BayesianLogisticRegression(ClassifierMixin, _BayesianLinearModel):
         groups: Sequence[Any] | Mapping[Any, Sequence[Any]] | None = None,
         standardize: bool = True,
         draws: int = 1000,
-        tune: int = 1000,
+        tune: int | None = None,
         chains: int = 4,
         sampler: str = "auto",
         target_accept: float | None = None,

@@ -37,7 +37,7 @@ import xarray as xr
 
 from shrinkage import priors
 from shrinkage.families import Gaussian as GaussianFamily
-from shrinkage.inference.gibbs import gibbs_sample, resolve_thin
+from shrinkage.inference.gibbs import gibbs_sample, resolve_thin, resolve_tune
 from shrinkage.model import ModelSpec, get_spec
 
 __all__ = ["gibbs_arguments", "sample_gibbs"]
@@ -143,7 +143,7 @@ def sample_gibbs(
     model: pm.Model,
     *,
     draws: int = 1000,
-    tune: int = 1000,
+    tune: int | None = None,
     chains: int = 4,
     cores: int | None = None,
     random_seed: int | None = None,
@@ -178,6 +178,7 @@ def sample_gibbs(
     elapsed = time.perf_counter() - start
     dt = _datatree(model, spec, args, res)
     thin = resolve_thin(args["prior"], kwargs.get("thin"))
+    tune = resolve_tune(args["prior"], tune)
     for group in ("posterior", "sample_stats"):
         dt[group].attrs.update(
             {

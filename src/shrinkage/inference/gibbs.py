@@ -86,7 +86,7 @@ def gibbs_sample(
     prior: str,
     *,
     draws: int = 1000,
-    tune: int = 1000,
+    tune: int | None = None,
     chains: int = 4,
     random_seed: int | None = None,
     groups=None,
@@ -111,8 +111,12 @@ def gibbs_sample(
     prior : str
         One of ``"gaussian"``, ``"laplace"``, ``"bayesian_lasso"``, ``"horseshoe"``,
         ``"regularized_horseshoe"``, ``"group_lasso"``, ``"group_horseshoe"`` (see module doc).
-    draws, tune, chains : int
-        Kept draws, discarded warm-up sweeps and independent chains.
+    draws, chains : int
+        Kept draws and independent chains.
+    tune : int, optional
+        Discarded warm-up sweeps. Default: the prior's (250 for the horseshoe family, whose
+        chains are stationary within ~50 sweeps of their dispersed starts at n=200,
+        p=1000-5000; 1000 otherwise).
     random_seed : int, optional
         Seeds a :class:`numpy.random.SeedSequence` spawned into one stream per chain.
     groups : array-like of int, shape (p,), optional
@@ -137,7 +141,7 @@ def gibbs_sample(
         Coefficient draw; ``"auto"`` is Rue when ``p <= n``.
     thin : int, optional
         Sweeps per kept draw after warm-up (``draws * thin`` sweeps, every ``thin``-th kept).
-        Default 3 for the horseshoe family, whose global scale mixes slowly, 1 otherwise.
+        Default 4 for the horseshoe family, whose global scale mixes slowly, 1 otherwise.
 
     Returns
     -------
@@ -157,6 +161,7 @@ def gibbs_sample(
     params, labels = _check_prior(prior, p, groups, prior_params)
     spec = PRIORS[prior](p, labels, params)
     thin = resolve_thin(prior, thin)
+    tune = resolve_tune(prior, tune)
     for name, value in (("draws", draws), ("tune", tune), ("chains", chains), ("thin", thin)):
         if not isinstance(value, (int, np.integer)) or value < (0 if name == "tune" else 1):
             raise ValueError(f"{name} must be a positive integer; got {value!r}")
@@ -177,8 +182,13 @@ def gibbs_sample(
 
 
 def resolve_thin(prior: str, thin: int | None) -> int:
-    """Sweeps per kept draw: ``thin``, or the prior's default (3 for the horseshoe family)."""
+    """Sweeps per kept draw: ``thin``, or the prior's default (4 for the horseshoe family)."""
     return PRIORS[prior].default_thin if thin is None else thin
+
+
+def resolve_tune(prior: str, tune: int | None) -> int:
+    """Warm-up sweeps: ``tune``, or the prior's default (250 for the horseshoe family)."""
+    return PRIORS[prior].default_tune if tune is None else tune
 
 
 def _check_prior(prior, p, groups, prior_params):
