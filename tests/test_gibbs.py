@@ -521,7 +521,7 @@ def test_noise_scale_move_target_matches_brute_force(rng):
     logp, in_s, _ = prior.noise_scale_target(LinearGaussian(X, y), beta, sig, held)
     assert np.array_equal(in_s, ~held)
     m = p
-    k = min(max(20, m / 50), m / 2)
+    k = min(20, m / 2)
     c = np.tan(np.pi / 2 * (1 - k / m))  # the C+(0, 1) quantile 1 - k/m
 
     def brute(a):

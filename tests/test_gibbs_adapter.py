@@ -107,8 +107,8 @@ def test_report_works_on_gibbs_output():
 def test_default_warm_up_is_the_priors_and_recorded():
     kw = {"sampler": "gibbs", "draws": 2, "chains": 1, "random_seed": 1}
     hs = sample(_model(P.Horseshoe()), **kw)
-    assert hs["posterior"].attrs["tuning_steps"] == 250  # burn-in only: see gibbs.resolve_tune
-    explicit = sample(_model(P.Horseshoe()), tune=250, **kw)  # same seed: the same chain
+    assert hs["posterior"].attrs["tuning_steps"] == 150  # burn-in only: see gibbs.resolve_tune
+    explicit = sample(_model(P.Horseshoe()), tune=150, **kw)  # same seed: the same chain
     np.testing.assert_array_equal(hs["posterior"]["beta"], explicit["posterior"]["beta"])
     lasso = sample(_model(P.BayesianLasso()), **kw)
     assert lasso["sample_stats"].attrs["tuning_steps"] == 1000

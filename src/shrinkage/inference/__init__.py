@@ -2,9 +2,31 @@
 
 * :func:`sample` — posterior draws as an ``xarray.DataTree`` (NUTS via nutpie or PyMC).
 * :func:`find_map` — the exact MAP, non-smooth Laplace / group-Laplace terms handled by their prox.
+
+Imported lazily: the Gibbs sampler's worker processes import ``shrinkage.inference.gibbs``,
+which needs neither PyMC nor scikit-learn (~3 s of imports per worker otherwise).
 """
 
-from shrinkage.inference.map import MapResult, find_map, group_l2_potential, l1_potential
-from shrinkage.inference.sampling import sample
+from importlib import import_module
+from typing import Any
 
-__all__ = ["MapResult", "find_map", "group_l2_potential", "l1_potential", "sample"]
+# public name -> module that defines it (resolved on first attribute access)
+_LAZY = {
+    "MapResult": "shrinkage.inference.map",
+    "find_map": "shrinkage.inference.map",
+    "group_l2_potential": "shrinkage.inference.map",
+    "l1_potential": "shrinkage.inference.map",
+    "sample": "shrinkage.inference.sampling",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'shrinkage.inference' has no attribute {name!r}")
+    return getattr(import_module(_LAZY[name]), name)
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY])

@@ -23,7 +23,6 @@ priors, ``RSS + e2`` given ``beta`` otherwise) the conditional of ``sigma^2`` is
 from __future__ import annotations
 
 import numpy as np
-from scipy.stats import geninvgauss
 
 
 class Sigma:
@@ -136,5 +135,7 @@ def _draw_gig_halfnormal(n_rows: int, b: float, scale: float, rng: np.random.Gen
             x = 0.5 * b / rng.gamma(shape)
             if rng.uniform() < np.exp(-0.5 * x / scale**2):
                 return float(x)
+    from scipy.stats import geninvgauss  # rare fallback; scipy.stats costs ~1 s per worker
+
     lam, a = 0.5 * (1.0 - n_rows), 1.0 / scale**2
     return float(geninvgauss.rvs(lam, np.sqrt(a * b), scale=np.sqrt(b / a), random_state=rng))

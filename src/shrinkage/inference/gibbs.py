@@ -114,7 +114,7 @@ def gibbs_sample(
     draws, chains : int
         Kept draws and independent chains.
     tune : int, optional
-        Discarded warm-up sweeps. Default: the prior's (250 for the horseshoe family, whose
+        Discarded warm-up sweeps. Default: the prior's (150 for the horseshoe family, whose
         chains are stationary within ~50 sweeps of their dispersed starts at n=200,
         p=1000-5000; 1000 otherwise).
     random_seed : int, optional
@@ -187,7 +187,7 @@ def resolve_thin(prior: str, thin: int | None) -> int:
 
 
 def resolve_tune(prior: str, tune: int | None) -> int:
-    """Warm-up sweeps: ``tune``, or the prior's default (250 for the horseshoe family)."""
+    """Warm-up sweeps: ``tune``, or the prior's default (150 for the horseshoe family)."""
     return PRIORS[prior].default_tune if tune is None else tune
 
 

@@ -55,7 +55,7 @@ def sample(
     draws, chains : int
     tune : int, optional
         NUTS tuning steps (default 1000), or the Gibbs sampler's discarded warm-up sweeps
-        (default per prior: 250 for the horseshoe family, 1000 otherwise; Gibbs adapts
+        (default per prior: 150 for the horseshoe family, 1000 otherwise; Gibbs adapts
         nothing, and these chains are stationary within ~50 sweeps of their dispersed starts).
     cores : int, optional
         Chains run in parallel on ``min(chains, os.cpu_count())`` cores by default.
