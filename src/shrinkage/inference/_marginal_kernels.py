@@ -1,0 +1,190 @@
+"""Numba kernels of the collapsed Gaussian log-likelihood (see :mod:`._marginal_op`).
+
+Compiled in nopython mode, without the GIL, and calling BLAS/LAPACK through SciPy's Cython
+exports, so nutpie's chains (threads of one process) evaluate gradients in parallel. The
+object-mode fallback held the GIL: on n=200, p=1000 two chains on two cores took 11.8 ms
+per gradient and chain against 5.1 ms for one chain alone.
+
+Storage convention: BLAS is column-major, so a C-ordered ``(r, c)`` array is the
+column-major ``c x r`` matrix (its transpose). Each call says which matrix it means.
+"""
+
+from __future__ import annotations
+
+import math
+
+import llvmlite.binding as llvm
+import numba
+import numpy as np
+from numba.core import types
+from numba.extending import get_cython_function_address
+
+__all__ = ["nspace_logp_grad", "pspace_logp_grad"]
+
+LOG_2PI = math.log(2.0 * math.pi)
+
+
+def _fortran(module: str, name: str, n_args: int):
+    """SciPy's BLAS/LAPACK routine as a numba external function (every argument by
+    reference). Linked by symbol name, not by a pointer constant, so callers can be cached."""
+    symbol = f"shrinkage_{name}"
+    llvm.add_symbol(symbol, get_cython_function_address(f"scipy.linalg.cython_{module}", name))
+    return types.ExternalFunction(symbol, types.void(*([types.voidptr] * n_args)))
+
+
+# dsyrk(uplo, trans, n, k, alpha, a, lda, beta, c, ldc)
+_dsyrk = _fortran("blas", "dsyrk", 10)
+# dtrsm(side, uplo, transa, diag, m, n, alpha, a, lda, b, ldb)
+_dtrsm = _fortran("blas", "dtrsm", 11)
+# dpotrf(uplo, n, a, lda, info)
+_dpotrf = _fortran("lapack", "dpotrf", 5)
+# dpotri(uplo, n, a, lda, info)
+_dpotri = _fortran("lapack", "dpotri", 5)
+
+_L, _R, _N, _T = ord("L"), ord("R"), ord("N"), ord("T")
+
+
+@numba.njit(nogil=True, cache=True)
+def _chars(*codes):
+    out = np.empty(len(codes), np.uint8)
+    for i, c in enumerate(codes):
+        out[i] = c
+    return out
+
+
+@numba.njit(nogil=True, cache=True)
+def _ints(*values):
+    out = np.empty(len(values), np.int32)
+    for i, v in enumerate(values):
+        out[i] = v
+    return out
+
+
+@numba.njit(nogil=True, cache=True)
+def _floats(*values):
+    out = np.empty(len(values), np.float64)
+    for i, v in enumerate(values):
+        out[i] = v
+    return out
+
+
+@numba.njit(nogil=True, cache=True)
+def _cholesky_lower(A):
+    """In place: column-major lower factor of the symmetric ``A`` (``A = L L'``); info."""
+    n = A.shape[0]
+    c, i = _chars(_L), _ints(n, 0)
+    _dpotrf(c.ctypes, i[0:].ctypes, A.ctypes, i[0:].ctypes, i[1:].ctypes)
+    return i[1]
+
+
+@numba.njit(nogil=True, cache=True)
+def _solve_lower(L, B, trans):
+    """In place ``B := op(L)^{-1} B``; ``L`` a column-major lower factor (n x n), ``B``
+    column-major ``n x m`` (a C-ordered ``(m, n)`` array); ``op`` = transpose if ``trans``."""
+    n, m = L.shape[0], B.size // L.shape[0]
+    c = _chars(_L, _L, _T if trans else _N, _N)
+    i, one = _ints(n, m), _floats(1.0)
+    _dtrsm(c[0:].ctypes, c[1:].ctypes, c[2:].ctypes, c[3:].ctypes, i[0:].ctypes,
+           i[1:].ctypes, one.ctypes, L.ctypes, i[0:].ctypes, B.ctypes, i[0:].ctypes)  # fmt: skip
+
+
+@numba.njit(nogil=True, cache=True)
+def _half_logdet(L):
+    out = 0.0
+    for i in range(L.shape[0]):
+        out += math.log(L[i, i])
+    return out
+
+
+@numba.njit(nogil=True, cache=True)
+def _failed(p):
+    # a covariance that is not positive definite numerically: reject the point
+    return -np.inf, np.zeros(p), 0.0, 0.0
+
+
+@numba.njit(nogil=True, cache=True)
+def nspace_logp_grad(X, y, d, s2, a):
+    """``p > n`` evaluation: ``K = s2 I + X D X' = L L'``, ``W = L^{-1} X``; O(n^2 p).
+
+    ``X`` is C-ordered ``(n, p)``, i.e. the column-major ``p x n`` matrix ``X'``.
+    """
+    n, p = X.shape
+    xs = np.empty((n, p))  # column-major X' with row j scaled by sqrt(d_j): (X D^{1/2})'
+    for i in range(n):
+        for j in range(p):
+            xs[i, j] = X[i, j] * math.sqrt(d[j])
+    K = np.zeros((n, n))
+    c, ints, f = _chars(_L, _T), _ints(n, p), _floats(1.0, 0.0)
+    _dsyrk(c[0:].ctypes, c[1:].ctypes, ints[0:].ctypes, ints[1:].ctypes, f[0:].ctypes,
+           xs.ctypes, ints[1:].ctypes, f[1:].ctypes, K.ctypes, ints[0:].ctypes)  # fmt: skip
+    for i in range(n):
+        K[i, i] += s2
+    if _cholesky_lower(K) != 0:
+        return _failed(p)
+    L = K.T  # the column-major lower factor, read as a C-ordered array: L[i, k], i >= k
+    h = y - a
+    _solve_lower(K, h, False)  # L^{-1} r
+    alpha = h.copy()
+    _solve_lower(K, alpha, True)  # K^{-1} r
+    # W' = X' L^{-T} by a right-sided solve on the column-major p x n matrix X' (in xs)
+    xs[:, :] = X
+    c2, i2, one = _chars(_R, _L, _T, _N), _ints(p, n), _floats(1.0)
+    _dtrsm(c2[0:].ctypes, c2[1:].ctypes, c2[2:].ctypes, c2[3:].ctypes, i2[0:].ctypes,
+           i2[1:].ctypes, one.ctypes, K.ctypes, i2[1:].ctypes, xs.ctypes, i2[0:].ctypes)  # fmt: skip
+    wkw = np.zeros(p)  # x_j' K^{-1} x_j = ||W[:, j]||^2; xs[i, j] = W[i, j]
+    for i in range(n):
+        for j in range(p):
+            wkw[j] += xs[i, j] * xs[i, j]
+    logp = -0.5 * n * LOG_2PI - _half_logdet(L) - 0.5 * np.dot(h, h)
+    xa = np.dot(alpha, X)
+    gd = -0.5 * wkw + 0.5 * xa * xa
+    # tr K^{-1} without inverting: K^{-1}(K - s2 I) = K^{-1} X D X' has trace
+    # n - s2 tr K^{-1} = sum_j d_j x_j'K^{-1}x_j
+    tr_kinv = (n - np.dot(d, wkw)) / s2
+    gs2 = -0.5 * tr_kinv + 0.5 * np.dot(alpha, alpha)
+    return logp, gd, gs2, alpha.sum()
+
+
+@numba.njit(nogil=True, cache=True)
+def pspace_logp_grad(G, Xty, x1, y1, yty, n, d, s2, a):
+    """``p <= n`` evaluation by Woodbury: ``B = s2 I_p + S G S = L L'``, ``S = D^{1/2}``,
+    ``G = X'X``; O(p^3), no ``n`` in the cost."""
+    p = G.shape[0]
+    s = np.sqrt(d)
+    B = np.empty((p, p))
+    SG = np.empty((p, p))  # C-ordered G S, i.e. the column-major S G (G is symmetric)
+    for i in range(p):
+        for j in range(p):
+            B[i, j] = s[i] * G[i, j] * s[j]
+            SG[i, j] = G[i, j] * s[j]
+        B[i, i] += s2
+    if _cholesky_lower(B) != 0:
+        return _failed(p)
+    L = B.T
+    b = Xty - a * x1  # X'r
+    rr = yty - 2.0 * a * y1 + n * a * a  # r'r
+    h = s * b
+    _solve_lower(B, h, False)
+    u = h.copy()
+    _solve_lower(B, u, True)  # B^{-1} S X'r
+    quad = (rr - np.dot(h, h)) / s2  # r'K^{-1}r
+    logdet = (n - p) * math.log(s2) + 2.0 * _half_logdet(L)
+    logp = -0.5 * n * LOG_2PI - 0.5 * logdet - 0.5 * quad
+    su = s * u
+    Gsu = np.dot(G, su)
+    xa = (b - Gsu) / s2  # X'K^{-1}r
+    _solve_lower(B, SG, False)  # column-major V = L^{-1} S G: SG[j, i] = V[i, j]
+    diag = np.empty(p)  # diag(X'K^{-1}X) = (diag G - ||V[:, j]||^2) / s2
+    for j in range(p):
+        diag[j] = (G[j, j] - np.dot(SG[j], SG[j])) / s2
+    gd = -0.5 * diag + 0.5 * xa * xa
+    c, i = _chars(_L), _ints(p, 0)
+    _dpotri(c.ctypes, i[0:].ctypes, B.ctypes, i[0:].ctypes, i[1:].ctypes)  # B := B^{-1}
+    tr_binv = 0.0
+    for j in range(p):
+        tr_binv += B[j, j]
+    tr_kinv = (n - p + s2 * tr_binv) / s2
+    a2 = (rr - 2.0 * np.dot(su, b) + np.dot(su, Gsu)) / s2**2  # ||K^{-1} r||^2
+    gs2 = -0.5 * tr_kinv + 0.5 * a2
+    ga = (y1 - n * a - np.dot(x1, su)) / s2  # 1'K^{-1}r
+    return logp, gd, gs2, ga
