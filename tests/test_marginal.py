@@ -126,6 +126,29 @@ def test_forms_and_layout():
     np.testing.assert_allclose(post["beta"], post["beta_z"] * post["tau"] * post["lam"])
 
 
+def test_marginal_form_asks_nutpie_for_the_draw_based_mass_matrix(monkeypatch):
+    """nutpie gets adaptation="draw_diag" for the marginal form; the caller's ``nuts=`` wins."""
+
+    class Stop(Exception):
+        pass
+
+    seen = []
+
+    def fake_sample(**kwargs):
+        seen.append(kwargs.get("nuts", {}))
+        raise Stop
+
+    monkeypatch.setattr(pm, "sample", fake_sample)
+    model = build_model(*_xy(20, 30), prior=P.Horseshoe())
+    for extra, expected in [({}, "draw_diag"), ({"nuts": {"adaptation": "diag"}}, "diag")]:
+        with pytest.raises(Stop):
+            sample(model, sampler="nutpie", **extra)
+        assert seen[-1].get("adaptation") == expected
+    with pytest.raises(Stop):
+        sample(model, sampler="pymc")  # PyMC's NUTS adapts from the draws already
+    assert "adaptation" not in seen[-1]
+
+
 def test_fixed_sigma_without_intercept():
     """A fixed noise scale and no intercept: the collapsed model has only the scales."""
     X, y = _xy(30, 5, shift=0.0)

@@ -20,7 +20,8 @@ With ``alpha = K^{-1} r`` the gradient is
     \\quad
     \\partial \\ell / \\partial a = 1'\\alpha.
 
-Two exact evaluations (numpy + LAPACK), picked by shape:
+Two exact evaluations, picked by shape (numba kernels calling LAPACK without the GIL,
+:mod:`._marginal_kernels`):
 
 * ``p > n`` ("n-space"): Cholesky ``K = L L'``, ``W = L^{-1} X``; O(n^2 p).
 * ``p <= n`` ("p-space", Woodbury and Sylvester): with ``S = D^{1/2}``, ``G = X'X`` (once),
@@ -31,6 +32,8 @@ Two exact evaluations (numpy + LAPACK), picked by shape:
 
 The Op returns ``(logp, dlogp/dd, dlogp/dsigma2, dlogp/da)`` in one call, and its ``grad``
 (``pullback``) reuses the last three outputs, so a logp-and-gradient evaluation factorizes once.
+A covariance that is numerically not positive definite gives ``logp = -inf`` (zero
+gradient), which the samplers reject, rather than an exception inside the sampler.
 """
 
 from __future__ import annotations
