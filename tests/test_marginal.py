@@ -127,7 +127,8 @@ def test_forms_and_layout():
 
 
 def test_marginal_form_asks_nutpie_for_the_draw_based_mass_matrix(monkeypatch):
-    """nutpie gets adaptation="draw_diag" for the marginal form; the caller's ``nuts=`` wins."""
+    """nutpie gets adaptation="draw_diag" for the marginal form (and one extra doubling when
+    p > n); the caller's ``nuts=`` wins."""
 
     class Stop(Exception):
         pass
@@ -144,6 +145,10 @@ def test_marginal_form_asks_nutpie_for_the_draw_based_mass_matrix(monkeypatch):
         with pytest.raises(Stop):
             sample(model, sampler="nutpie", **extra)
         assert seen[-1].get("adaptation") == expected
+        assert seen[-1].get("extra_doublings") == 1  # p > n: one doubling past the U-turn
+    with pytest.raises(Stop):
+        sample(build_model(*_xy(30, 20), prior=P.Horseshoe()), sampler="nutpie")
+    assert "extra_doublings" not in seen[-1]  # p <= n: no noise ridge, plain NUTS trees
     with pytest.raises(Stop):
         sample(model, sampler="pymc")  # PyMC's NUTS adapts from the draws already
     assert "adaptation" not in seen[-1]
