@@ -355,6 +355,9 @@ class Horseshoe(Prior):
     textbook PyMC model: 1.22 ESS/s, 276 divergences). Tried and not kept for the non-centred
     form: half-Cauchy as ``HalfNormal / sqrt(Gamma(1/2, 1/2))`` (31 divergences); nutpie's
     low-rank mass matrix (maximal trees). Other families keep the non-centred form.
+    Re-measured with the GIL-free kernel, nutpie's draw-based mass matrix and one extra tree
+    doubling (the marginal form's nutpie defaults since then), seeds 1-4: 0 divergences, max
+    r_hat 1.002-1.003, min bulk ESS 2688-3019 in 50-56 s.
     """
 
     global_scale: float = 1.0
