@@ -22,7 +22,7 @@ import time
 import numpy as np
 from arviz_stats.base import array_stats
 
-from shrinkage.inference.gibbs import gibbs_sample
+from shrinkage.inference.gibbs.core import gibbs_sample
 
 CASES = {"a": (100, 200), "e": (200, 5000)}
 

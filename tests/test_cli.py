@@ -63,7 +63,7 @@ def test_park_casella_lambda_maps_their_lasso_to_ours():
     """At fixed sigma, Park & Casella's MAP on the LARS scaling (unit-norm columns, centred y)
     is the lasso with alpha = sigma lam / n; ours on standardized data with lam sqrt(n) and
     sigma / s_y must be the same fit, coefficients mapped by beta_z = beta_x / (sqrt(n) s_y)."""
-    from shrinkage._demo_fits import park_casella_lambda
+    from shrinkage.cli._demo_fits import park_casella_lambda
     from shrinkage.datasets import load_diabetes
     from shrinkage.solvers import L1, Quadratic, solve
 
@@ -90,7 +90,7 @@ def test_data_scale_laplace_has_the_laplace_density():
     import pytensor
 
     from shrinkage import build_model, priors
-    from shrinkage._demo_fits import _DataScaleLaplace
+    from shrinkage.cli._demo_fits import _DataScaleLaplace
     from shrinkage.datasets import load_diabetes
 
     X, y = load_diabetes()
@@ -112,7 +112,7 @@ def test_data_scale_laplace_has_the_laplace_density():
 def test_summary_markdown_and_html(tmp_path):
     import pandas as pd
 
-    from shrinkage._demo_summary import Summary
+    from shrinkage.cli._demo_summary import Summary
 
     doc = Summary("title <x>")
     doc.section("sec")
@@ -172,7 +172,7 @@ def test_background_worker_is_stopped_when_the_demo_fails(tmp_path, monkeypatch)
     """An error in the main fits must not leave the path's worker process running."""
     import time
 
-    from shrinkage import cli_demo
+    from shrinkage.cli import demo as cli_demo
 
     seen = {}
 

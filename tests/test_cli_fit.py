@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from shrinkage.cli_fit import add_fit_parser, encode_frame, parse_groups, parse_prior_args, run_fit
+from shrinkage.cli.fit import add_fit_parser, encode_frame, parse_groups, parse_prior_args, run_fit
 
 
 @pytest.fixture(autouse=True, scope="module")

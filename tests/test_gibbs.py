@@ -1,4 +1,4 @@
-"""Tests of the Gibbs backend's numeric core (shrinkage.inference.gibbs)."""
+"""Tests of the Gibbs backend's numeric core (shrinkage.inference.gibbs.core)."""
 
 import time
 
@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from arviz_stats.base import array_stats
 
-from shrinkage.inference._gibbs_draws import LinearGaussian, draw_bhattacharya, draw_rue
-from shrinkage.inference.gibbs import gibbs_sample
+from shrinkage.inference.gibbs.core import gibbs_sample
+from shrinkage.inference.linear_gaussian import LinearGaussian, draw_bhattacharya, draw_rue
 
 
 def _standardized(rng, n, p):
@@ -396,9 +396,9 @@ def test_tau_sigma_block_matches_quadrature(rng, sigma_scaled):
     (HalfNormal sigma, so sigma does not integrate out and the line move is used). Checked to
     fail: dropping the Jacobian log tau from the line move's target gives z ~ 10 on log tau.
     """
-    from shrinkage.inference._gibbs_priors import Horseshoe, _log_halfcauchy
-    from shrinkage.inference._gibbs_sigma import Sigma
-    from shrinkage.inference.gibbs import _drop_intercept
+    from shrinkage.inference.gibbs.core import _drop_intercept
+    from shrinkage.inference.gibbs.priors import Horseshoe, _log_halfcauchy
+    from shrinkage.inference.gibbs.sigma import Sigma
 
     n, p = 15, 25
     X = _standardized(rng, n, p)
@@ -444,10 +444,10 @@ def test_regularized_tau_slab_moves_match_quadrature(rng):
     moves c^2 given beta instead). Checked to fail: leaving the slab prior out of the line
     move's target gives z > 100 on log tau.
     """
-    from shrinkage.inference._gibbs_priors import RegularizedHorseshoe
-    from shrinkage.inference._gibbs_sigma import Sigma
-    from shrinkage.inference._gibbs_updates import slice_sample
-    from shrinkage.inference.gibbs import _drop_intercept
+    from shrinkage.inference.gibbs.core import _drop_intercept
+    from shrinkage.inference.gibbs.priors import RegularizedHorseshoe
+    from shrinkage.inference.gibbs.sigma import Sigma
+    from shrinkage.inference.gibbs.updates import slice_sample
 
     n, p, sigma2 = 15, 25, 0.5
     X = _standardized(rng, n, p)
@@ -506,8 +506,8 @@ def test_noise_scale_move_target_matches_brute_force(rng):
     """
     from scipy import integrate, stats
 
-    from shrinkage.inference._gibbs_priors import DEFAULTS, Horseshoe
-    from shrinkage.inference._gibbs_sigma import Sigma
+    from shrinkage.inference.gibbs.priors import DEFAULTS, Horseshoe
+    from shrinkage.inference.gibbs.sigma import Sigma
 
     n, p = 8, 30
     X, y = rng.standard_normal((n, p)), rng.standard_normal(n)
@@ -556,7 +556,7 @@ def test_halfnormal_sigma_draw_is_the_gig(n_rows, b, scale):
     # the tilt (accepting every proposal) on the last two cases, where x / s^2 is large
     from scipy import stats
 
-    from shrinkage.inference._gibbs_sigma import _draw_gig_halfnormal
+    from shrinkage.inference.gibbs.sigma import _draw_gig_halfnormal
 
     rng = np.random.default_rng(4)
     draws = [_draw_gig_halfnormal(n_rows, b, scale, rng) for _ in range(20000)]

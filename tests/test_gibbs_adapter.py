@@ -8,7 +8,7 @@ from shrinkage import priors as P
 from shrinkage import report as R
 from shrinkage.families import Gaussian as GaussianFamily
 from shrinkage.inference import sample
-from shrinkage.inference._gibbs_adapter import gibbs_arguments, prefer_gibbs
+from shrinkage.inference.gibbs.spec import gibbs_arguments, prefer_gibbs
 from shrinkage.inference.sampling import _resolve_sampler
 from shrinkage.model import build_model, get_spec
 

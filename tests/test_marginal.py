@@ -10,8 +10,8 @@ from scipy.stats import multivariate_normal
 from shrinkage import priors as P
 from shrinkage.families import Gaussian, StudentT
 from shrinkage.inference import sample
-from shrinkage.inference._marginal import build_marginal_model, draw_beta
-from shrinkage.inference._marginal_op import MarginalGaussian, _Data, marginal_logp_grad
+from shrinkage.inference.marginal.op import MarginalGaussian, _Data, marginal_logp_grad
+from shrinkage.inference.marginal.sampler import build_marginal_model, draw_beta
 from shrinkage.model import build_model, get_spec
 
 

@@ -12,7 +12,7 @@ import pytest
 import xarray as xr
 
 from shrinkage import plots
-from shrinkage._geometry import constrained_least_squares, example_problem, project_l1_ball
+from shrinkage.report.geometry import constrained_least_squares, example_problem, project_l1_ball
 
 PREVIEW = Path(__file__).resolve().parents[1] / "_plots_preview"
 

@@ -8,7 +8,7 @@ import xarray as xr
 from arviz_base import rc_context
 
 from shrinkage import report as R
-from shrinkage._report_core import kappa_draws, zero_mass_draws
+from shrinkage.report.stats import kappa_draws, zero_mass_draws
 
 # Re-computations below follow the same formulas with different numpy operations (direct sums
 # instead of FFT autocovariances, argsort ranks, sorted windows): they agree up to floating-point

@@ -3,7 +3,7 @@
 * :func:`sample` — posterior draws as an ``xarray.DataTree`` (NUTS via nutpie or PyMC).
 * :func:`find_map` — the exact MAP, non-smooth Laplace / group-Laplace terms handled by their prox.
 
-Imported lazily: the Gibbs sampler's worker processes import ``shrinkage.inference.gibbs``,
+Imported lazily: the Gibbs sampler's worker processes import ``shrinkage.inference.gibbs.core``,
 which needs neither PyMC nor scikit-learn (~3 s of imports per worker otherwise).
 """
 

@@ -22,7 +22,7 @@ import pytensor.tensor as pt
 from pymc.util import get_default_varnames
 from pytensor.graph.replace import graph_replace
 
-from shrinkage.inference.nonsmooth import collect_terms
+from shrinkage.priors.potentials import collect_terms
 
 
 class CompositeProblem:

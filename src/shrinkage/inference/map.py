@@ -33,7 +33,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from shrinkage.inference._problem import CompositeProblem
 from shrinkage.inference.median import is_median_regression, median_map
-from shrinkage.inference.nonsmooth import group_l2_potential, l1_potential
+from shrinkage.priors.potentials import group_l2_potential, l1_potential
 
 __all__ = ["MapResult", "find_map", "group_l2_potential", "l1_potential"]
 

@@ -20,7 +20,7 @@ Form = Literal["auto", "marginal", "noncentred"]
 
 def _resolve_sampler(sampler: str, model: pm.Model | None = None) -> str:
     if sampler == "auto":
-        from shrinkage.inference._gibbs_adapter import prefer_gibbs
+        from shrinkage.inference.gibbs.spec import prefer_gibbs
 
         if model is not None and prefer_gibbs(get_spec(model)):
             return "gibbs"
@@ -65,7 +65,7 @@ def sample(
         BayesianLasso, Horseshoe, RegularizedHorseshoe, GroupLasso, GroupHorseshoe priors),
         same posterior and layout. ``"auto"``: Gibbs for the Gaussian family with a
         horseshoe-family prior and more features than rows (``p > n``), where NUTS is slow
-        and divergent (measured: see ``_gibbs_adapter.prefer_gibbs``); otherwise nutpie when
+        and divergent (measured: see ``gibbs.spec.prefer_gibbs``); otherwise nutpie when
         installed, else PyMC's NUTS.
     target_accept : float, optional
         NUTS target acceptance; default per prior (0.99 for the horseshoe family, 0.9 otherwise).
@@ -77,7 +77,7 @@ def sample(
         How NUTS explores the model. ``"marginal"``: ``beta`` integrated out exactly
         (``y ~ N(a 1, sigma^2 I + X D X')``, ``D`` = beta's prior variances), NUTS on the
         scales, ``sigma`` and the intercept, then one exact draw of ``beta`` from its Gaussian
-        conditional per draw (:mod:`shrinkage.inference._marginal`); same posterior and
+        conditional per draw (:mod:`shrinkage.inference.marginal.sampler`); same posterior and
         layout. Gaussian family with a Horseshoe, RegularizedHorseshoe or GroupHorseshoe
         prior only. ``"noncentred"``: the model as built. ``"auto"``: ``"marginal"`` where it
         applies, else the model as built. Ignored by the Gibbs sampler. A marginal gradient
@@ -102,7 +102,7 @@ def sample(
     spec = get_spec(model)
     nuts_sampler = _resolve_sampler(sampler, model)
     if nuts_sampler == "gibbs":
-        from shrinkage.inference._gibbs_adapter import sample_gibbs
+        from shrinkage.inference.gibbs.adapter import sample_gibbs
 
         return sample_gibbs(
             model, draws=draws, tune=tune, chains=chains, cores=cores,
@@ -113,7 +113,7 @@ def sample(
     if tune is None:
         tune = NUTS_TUNE
     if _resolve_form(form, spec) == "marginal":
-        from shrinkage.inference._marginal import sample_marginal
+        from shrinkage.inference.marginal.sampler import sample_marginal
 
         if nuts_sampler == "nutpie":
             kwargs["nuts"] = _marginal_nutpie_defaults(spec) | kwargs.get("nuts", {})
@@ -179,7 +179,7 @@ NUTS_TUNE = 1000
 
 
 def _resolve_form(form: str, spec) -> str:
-    from shrinkage.inference._marginal import marginal_supported
+    from shrinkage.inference.marginal.sampler import marginal_supported
 
     if form not in ("auto", "marginal", "noncentred"):
         raise ValueError(f"form must be 'auto', 'marginal' or 'noncentred'; got {form!r}")

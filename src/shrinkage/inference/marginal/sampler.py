@@ -37,8 +37,8 @@ import xarray as xr
 
 from shrinkage import priors
 from shrinkage.families import Gaussian as GaussianFamily
-from shrinkage.inference._gibbs_draws import LinearGaussian
-from shrinkage.inference._marginal_op import MarginalGaussian
+from shrinkage.inference.linear_gaussian import LinearGaussian
+from shrinkage.inference.marginal.op import MarginalGaussian
 from shrinkage.model import ModelSpec, _build_intercept, get_spec
 from shrinkage.priors import BuildContext
 

@@ -116,7 +116,9 @@ def lasso_cv(X: pd.DataFrame, y: pd.Series, seed: int):
 
 def fit_prior(spec: DemoPrior, X, y, args, seed: int, folder: Path) -> dict[str, Any]:
     """Build, sample, cross-check and report one prior; print and save the results."""
-    from shrinkage import build_model, cross_check, sample
+    from shrinkage.crosscheck import cross_check
+    from shrinkage.inference import sample
+    from shrinkage.model import build_model
     from shrinkage.report import report
 
     model = build_model(X, y, prior=spec.prior, family=spec.family, intercept=spec.intercept)
@@ -160,8 +162,9 @@ def bayes_path(
     """
     import importlib.util
 
-    from shrinkage import build_model, sample
     from shrinkage.datasets import load_diabetes
+    from shrinkage.inference import sample
+    from shrinkage.model import build_model
 
     X, y = load_diabetes()
     model = build_model(X, y, prior=_DataScaleLaplace(scales[0]))

@@ -43,7 +43,7 @@ import pytensor.tensor as pt
 from pytensor.graph.basic import Apply
 from pytensor.graph.op import Op
 
-from shrinkage.inference._marginal_kernels import nspace_logp_grad, pspace_logp_grad
+from shrinkage.inference.marginal.kernels import nspace_logp_grad, pspace_logp_grad
 
 __all__ = ["MarginalGaussian", "marginal_logp_grad"]
 

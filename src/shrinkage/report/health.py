@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import xarray as xr
 
-from shrinkage import _posterior
-from shrinkage._report_core import diagnostics
+from shrinkage.report import posterior as _posterior
+from shrinkage.report.stats import diagnostics
 
 #: r_hat above this is reported (Vehtari et al. 2021 recommend 1.01).
 RHAT_MAX = 1.01

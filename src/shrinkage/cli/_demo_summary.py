@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from shrinkage._report_doc import markdown_table
+from shrinkage.report.document import markdown_table
 
 
 class Summary:

@@ -5,7 +5,7 @@ Each prior writes the prior variance of ``beta_j`` as ``sigma^2 * v_j`` (``sigma
 
 * ``step(data, sig, rng)``: update the global scale(s) from their marginal with ``beta``
   integrated out and, where that is exact, ``sigma^2`` (a :class:`~._gibbs_sigma.Sigma`) too;
-  return the :class:`~shrinkage.inference._gibbs_draws.Factor` of the current variances
+  return the :class:`~shrinkage.inference.linear_gaussian.Factor` of the current variances
   relative to ``sigma^2``, from which ``beta`` is then drawn exactly;
 * ``sigma_done``: whether ``step`` updated ``sigma^2`` (otherwise the sampler draws it given
   ``beta`` after ``update``);
@@ -27,13 +27,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from shrinkage.inference._gibbs_draws import Factor, LinearGaussian
-from shrinkage.inference._gibbs_sigma import Sigma
-from shrinkage.inference._gibbs_updates import (
+from shrinkage.inference.gibbs.sigma import Sigma
+from shrinkage.inference.gibbs.updates import (
     collapsed_local_sweep,
     halfcauchy_precision_slice,
     slice_sample,
 )
+from shrinkage.inference.linear_gaussian import Factor, LinearGaussian
 
 
 def _log_halfcauchy(x: float, scale: float) -> float:

@@ -11,7 +11,7 @@ practical threshold on the standardized scale (``docs/conventions.md``):
 * retention rules (see :func:`retained`), default ``"zero_mass"``.
 
 Input is the ``xarray.DataTree`` returned by ``shrinkage.sample`` (ArviZ 1.x); output is pandas.
-The numpy core lives in :mod:`shrinkage._report_core`.
+The numpy core lives in :mod:`shrinkage.report.stats`.
 """
 
 from __future__ import annotations
@@ -22,16 +22,16 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from shrinkage import _posterior
-from shrinkage._health import Health, LooSummary, loo_summary, sampling_health
-from shrinkage._report_core import (
+from shrinkage.report import posterior as _posterior
+from shrinkage.report.document import Report
+from shrinkage.report.health import Health, LooSummary, loo_summary, sampling_health
+from shrinkage.report.stats import (
     DEFAULT_EPS,
     broadcast_eps,
     kappa_draws,
     summary_stats,
     zero_mass_draws,
 )
-from shrinkage._report_doc import Report
 
 __all__ = [
     "DEFAULT_EPS",

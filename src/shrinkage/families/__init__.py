@@ -170,14 +170,14 @@ class Gaussian(Family):
     def build_linear_likelihood(self, X_data, beta, a, y_data, sigma, dims, X, y):
         if not self.uses_sufficient_stats(*np.shape(X)):
             return super().build_linear_likelihood(X_data, beta, a, y_data, sigma, dims, X, y)
-        from shrinkage._suffstats import gaussian_suffstat_likelihood
+        from shrinkage.families.suffstats import gaussian_suffstat_likelihood
 
         return gaussian_suffstat_likelihood(X_data, beta, a, y_data, sigma, dims, X, y)
 
     def pointwise_log_likelihood(self, X, y, beta, a, sigma) -> np.ndarray:
         """``log N(y_i | a + x_i'beta, sigma)`` for draws: ``beta`` (..., p), ``a``, ``sigma``
         (...) -> (..., n)."""
-        from shrinkage._suffstats import gaussian_pointwise_loglik
+        from shrinkage.families.suffstats import gaussian_pointwise_loglik
 
         return gaussian_pointwise_loglik(X, y, beta, a, sigma)
 

@@ -310,7 +310,7 @@ class ElasticNet(Prior):
         import pymc as pm
         import pytensor.tensor as pt
 
-        from shrinkage.inference.nonsmooth import l1_potential
+        from shrinkage.priors.potentials import l1_potential
 
         b, t = self.l1_scale, self.l2_scale
         beta = _flat_with_sampler("beta", _elastic_net_random, (b, t), ctx.dims)
@@ -344,7 +344,7 @@ class Horseshoe(Prior):
     Sampling forms. With the Gaussian family ``shrinkage.sample`` uses the *marginal* form by
     default (``form="auto"``): ``beta`` integrated out exactly, NUTS on ``lam``, ``tau``,
     ``sigma``, ``intercept`` with ``y ~ N(a, sigma^2 I + X D X')``, then exact draws of
-    ``beta`` (:mod:`shrinkage.inference._marginal`); the same holds for
+    ``beta`` (:mod:`shrinkage.inference.marginal.sampler`); the same holds for
     :class:`RegularizedHorseshoe` and :class:`GroupHorseshoe`. Measured on n=100, p=200,
     5 signals, seed 1, 4 chains x 1000, nutpie, 2 shared cores: marginal form (target 0.8,
     its default) 0 divergences, max r_hat 1.002, min bulk ESS (beta, tau) 1511 in 85 s
@@ -491,7 +491,7 @@ class GroupLasso(Prior):
         return self.scale / np.sqrt(np.asarray(sizes, float))
 
     def build(self, ctx: BuildContext):
-        from shrinkage.inference.nonsmooth import group_l2_potential
+        from shrinkage.priors.potentials import group_l2_potential
 
         onehot, sizes = _group_matrix(ctx)
         b = self.group_scales(sizes)

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from shrinkage._health import Health, LooSummary
+from shrinkage.report.health import Health, LooSummary
 
 #: Columns shown in the compact (retained features) tables.
 COMPACT = ["mean_original", "lower_original", "upper_original", "mean", "lower", "upper"]
@@ -169,7 +169,7 @@ class Report:
         """Write ``report.md``, ``report.html``, ``table.csv`` and the figures as PNG."""
         import matplotlib.pyplot as plt
 
-        from shrinkage import plots
+        from shrinkage.report import figures as plots
 
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)

@@ -123,7 +123,7 @@ def _start_bayes_path(args: argparse.Namespace, scales: tuple[float, ...]):
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    from shrinkage._demo_fits import bayes_path
+    from shrinkage.cli._demo_fits import bayes_path
 
     # spawn, not fork: the parent may already run sampler / BLAS threads
     pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
@@ -142,7 +142,7 @@ def _collect_bayes_path(job) -> tuple[list[tuple[float, Any]], str | None]:
 
 
 def _lasso_step(X, y, seed: int):
-    from shrinkage._demo_fits import lasso_cv
+    from shrinkage.cli._demo_fits import lasso_cv
 
     cv, sigma = lasso_cv(X, y, seed)
     b = sigma**2 / (len(y) * cv.alpha_1se)
@@ -241,8 +241,8 @@ def _run(args: argparse.Namespace, out: Path, scales, job, steps: _Steps) -> int
 
     matplotlib.use("Agg")  # files only: no window, works without a display
 
-    from shrinkage._demo_fits import demo_priors, fit_prior
-    from shrinkage._demo_summary import write_summary
+    from shrinkage.cli._demo_fits import demo_priors, fit_prior
+    from shrinkage.cli._demo_summary import write_summary
     from shrinkage.datasets import load_diabetes
 
     X, y = load_diabetes()

@@ -71,9 +71,9 @@ from shrinkage._validation import (
     check_consistent_length,
     check_positive,
 )
-from shrinkage.inference._gibbs_draws import LinearGaussian
-from shrinkage.inference._gibbs_priors import DEFAULTS, GROUP_PRIORS, PRIORS, Prior
-from shrinkage.inference._gibbs_sigma import Intercept, Sigma
+from shrinkage.inference.gibbs.priors import DEFAULTS, GROUP_PRIORS, PRIORS, Prior
+from shrinkage.inference.gibbs.sigma import Intercept, Sigma
+from shrinkage.inference.linear_gaussian import LinearGaussian
 
 __all__ = ["gibbs_sample"]
 

@@ -9,10 +9,9 @@ Heavy imports (PyMC, ArviZ) happen inside the commands, so ``--help`` stays fast
 from __future__ import annotations
 
 import argparse
-import sys
 
-from shrinkage.cli_demo import add_demo_parser, frequentist_comparison
-from shrinkage.cli_fit import add_fit_parser
+from shrinkage.cli.demo import add_demo_parser, frequentist_comparison
+from shrinkage.cli.fit import add_fit_parser
 
 __all__ = ["SUBCOMMANDS", "build_parser", "frequentist_comparison", "main"]
 
@@ -36,7 +35,3 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``shrinkage`` console script."""
     args = build_parser().parse_args(argv)
     return args.func(args)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())

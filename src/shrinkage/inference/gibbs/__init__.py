@@ -1,0 +1,7 @@
+"""The exact Gibbs backend: numpy/numba conditional updates, no PyMC in the core.
+
+:mod:`.core` runs the sweeps (``gibbs_sample``), :mod:`.priors` holds each prior's
+conditional updates, :mod:`.sigma` the noise scale and intercept, :mod:`.updates` the slice and
+collapsed local steps, :mod:`.adapter` connects a model of :func:`shrinkage.build_model`.
+Kept free of imports so that worker processes import only what they use.
+"""
