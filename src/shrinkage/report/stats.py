@@ -185,7 +185,14 @@ class NoLocalScalesError(ValueError):
 
 
 def ci_settings(prob: float | None = None, kind: str | None = None) -> tuple[float, str, str]:
-    """Interval probability and kind, falling back to ArviZ ``rcParams``; plus where from."""
+    """Interval probability and kind, falling back to ArviZ ``rcParams``; plus where from.
+
+    Returns
+    -------
+    ``(prob, kind, source)``: ``prob`` in (0, 1) (default ``rcParams["stats.ci_prob"]``),
+    ``kind`` ``"eti"`` or ``"hdi"`` (default ``rcParams["stats.ci_kind"]``), and ``source``,
+    ``"passed"`` when both were given, else ``"ArviZ rcParams"``.
+    """
     from arviz_base import rcParams
 
     source = "passed" if prob is not None and kind is not None else "ArviZ rcParams"
