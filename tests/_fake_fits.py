@@ -1,7 +1,7 @@
 """Hand-written PyMC fits that follow the DataTree contract of docs/conventions.md.
 
-The report and plots are written before ``shrinkage.build_model`` / ``shrinkage.sample`` exist,
-so these helpers build the same variable names by hand: ``beta`` (dim ``feature``),
+Built by hand so that the report and plot tests rest on the DataTree contract alone, not on
+``shrinkage.build_model`` / ``shrinkage.sample``: ``beta`` (dim ``feature``),
 ``beta_original``, ``intercept``, ``sigma`` and, for the regularized horseshoe, ``tau``, ``lam``,
 ``c2``; ``constant_data`` holds ``x_center``, ``x_scale``, ``y_center``, ``y_scale``; attrs hold
 ``shrinkage_prior``, ``shrinkage_family``, ``n_obs``.

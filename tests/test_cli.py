@@ -43,7 +43,7 @@ def test_missing_subcommand_is_an_error(capsys):
 
 
 def test_subcommands_are_pluggable(monkeypatch, capsys):
-    """A `fit` module only has to provide add_fit_parser(subparsers) and append it."""
+    """A subcommand module only has to provide add_<name>_parser(subparsers) and append it."""
 
     def add_fake_parser(subparsers):
         p = subparsers.add_parser("fake", help="a test command")
@@ -168,44 +168,57 @@ def test_demo_quick_writes_report_folder(tmp_path, capsys):
     assert "Bayesian path:" not in summary  # no failure / skip message
 
 
-def test_background_worker_is_stopped_when_the_demo_fails(tmp_path, monkeypatch):
+@pytest.fixture
+def sleeper():
+    """A factory of ``(pool, job)`` pairs whose one spawned worker sleeps 60 s.
+
+    Records the pool and its worker processes; at teardown any worker still alive is stopped.
+    """
+    import multiprocessing
+    import time
+    from concurrent.futures import ProcessPoolExecutor
+
+    started: dict = {}
+
+    def start():
+        pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+        job = pool.submit(time.sleep, 60)
+        while not pool._processes:  # the worker starts with the first job
+            time.sleep(0.01)
+        started.update(pool=pool, procs=list(pool._processes.values()))
+        return pool, job
+
+    yield start, started
+    for proc in started.get("procs", []):
+        if proc.is_alive():
+            proc.terminate()
+    if "pool" in started:
+        started["pool"].shutdown(wait=False, cancel_futures=True)
+
+
+def test_background_worker_is_stopped_when_the_demo_fails(tmp_path, monkeypatch, sleeper):
     """An error in the main fits must not leave the path's worker process running."""
     import time
 
     from shrinkage.cli import demo as cli_demo
 
+    start, started = sleeper
     seen = {}
 
     def fail(args, out, scales, job, steps):
         seen["job"] = job
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(cli_demo, "_start_bayes_path", lambda args, scales: _sleeper())
+    monkeypatch.setattr(cli_demo, "_start_bayes_path", lambda args, scales: start())
     monkeypatch.setattr(cli_demo, "_run", fail)
     with pytest.raises(RuntimeError, match="boom"):
         main(["demo", "--out", str(tmp_path)])
-    pool, procs = _SLEEPER["pool"], _SLEEPER["procs"]
+    pool, procs = started["pool"], started["procs"]
     deadline = time.monotonic() + 10  # terminate() is a SIGTERM: the worker exits at once
     while any(p.is_alive() for p in procs) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert procs and not any(p.is_alive() for p in procs)
     assert seen["job"] is not None and pool is not None
-
-
-_SLEEPER: dict = {}
-
-
-def _sleeper():
-    import multiprocessing
-    import time
-    from concurrent.futures import ProcessPoolExecutor
-
-    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
-    job = pool.submit(time.sleep, 60)
-    while not pool._processes:  # the worker starts with the first job
-        time.sleep(0.01)
-    _SLEEPER.update(pool=pool, procs=list(pool._processes.values()))
-    return pool, job
 
 
 def test_fit_is_wired_into_the_command(tmp_path, capsys):

@@ -42,6 +42,14 @@ def _save(fig, tmp_path, name) -> Path:
     return path
 
 
+def test_plots_is_the_public_home_of_report_figures():
+    from shrinkage.report import figures
+
+    assert plots.__all__ == figures.__all__
+    for name in figures.__all__:
+        assert getattr(plots, name) is getattr(figures, name)
+
+
 # ---------------------------------------------------------------- geometry (fast)
 
 

@@ -97,7 +97,7 @@ def test_compare_validates_input(rng):
         R.compare(trees)
 
 
-# ---------------------------------------------------------------- sampling-based acceptance
+# ---------------------------------------------------------------- on the sampled fits (slow)
 
 
 @pytest.mark.slow

@@ -78,7 +78,8 @@ def demo_priors(n: int, laplace_scale: float, expected_nonzero: float = 3.0) -> 
       intercept, as in their paper.
     * Regularized horseshoe with ``expected_nonzero`` relevant features (Piironen & Vehtari).
     """
-    from shrinkage import families, priors
+    import shrinkage.families as families
+    import shrinkage.priors as priors
 
     lam = park_casella_lambda(n)
     return [

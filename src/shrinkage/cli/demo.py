@@ -29,8 +29,8 @@ import pandas as pd
 __all__ = ["add_demo_parser", "frequentist_comparison", "run_demo"]
 #: Laplace prior scales of the Bayesian path (standardized scale; alpha = sigma^2 / (n b))
 PATH_SCALES = (0.003, 0.0129, 0.0548, 0.23, 1.0)
-#: 2 chains keep the demo within 3 minutes on a loaded 2-core machine: five nutpie compiles
-#: (~10 s CPU each) dominate; 4 chains cost ~10% more CPU (measured 84 s vs 93 s user time)
+#: 2 chains by default: compiling the five models dominates the demo's time, so more chains
+#: add little information per second (timings in docs/getting-started.md)
 DEFAULT_DRAWS, DEFAULT_TUNE, DEFAULT_CHAINS = 1000, 1000, 2
 QUICK_DRAWS, QUICK_CHAINS = 40, 2
 N_STEPS = 8
@@ -178,14 +178,14 @@ def _comparison_step(fits: list[dict[str, Any]]) -> tuple[pd.DataFrame, ...]:
 def _save_figures(out: Path, cv, names: list[str], path_fits) -> None:
     import matplotlib.pyplot as plt
 
-    from shrinkage import plots
+    from shrinkage.report.figures import plot_coefficient_paths, plot_lasso_geometry
 
-    fig = plots.plot_coefficient_paths(
+    fig = plot_coefficient_paths(
         cv.path.alphas, cv.path.coefs, names, path_fits, scale_label="Laplace scale b"
     )
     fig.savefig(out / "coefficient_paths.png", dpi=110, bbox_inches="tight")
     plt.close(fig)
-    fig = plots.plot_lasso_geometry()
+    fig = plot_lasso_geometry()
     fig.savefig(out / "lasso_geometry.png", dpi=110, bbox_inches="tight")
     plt.close(fig)
 

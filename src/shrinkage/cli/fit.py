@@ -1,6 +1,9 @@
 """``shrinkage fit DATA.csv --target COL --out DIR``: the diagnostics report for a user's CSV.
 
-The lead wires :func:`add_fit_parser` / :func:`run_fit` into ``shrinkage.cli``.
+:func:`add_fit_parser` adds the subcommand to ``shrinkage.cli``'s parser; :func:`run_fit` runs
+it: read the CSV, encode the predictors, fit :class:`shrinkage.estimators.BayesianRegression`
+(or ``BayesianLogisticRegression``), and save its report (with the exact MAP beside the
+posterior when the prior has one) to ``--out``.
 
 Encoding of the CSV's columns (everything but ``--target`` and ``--drop`` is a predictor):
 

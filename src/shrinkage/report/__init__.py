@@ -1,23 +1,21 @@
-"""ArviZ-based reports: zero clustering, shrinkage factors, retained features, intervals.
+"""Posterior reports of shrinkage fits: zero clustering, shrinkage factors, retention, intervals.
 
-Reads the posterior ``xarray.DataTree`` only (never the inference code).
-:func:`report` and :func:`compare` live in :mod:`.build`, the statistics in :mod:`.stats`,
-the rendered document in :mod:`.document` and the figures in :mod:`.figures`
-(re-exported as :mod:`shrinkage.plots`).
+Reads the posterior ``xarray.DataTree`` only (never the inference code). The statistics live in
+:mod:`.stats`, :func:`report` and :func:`compare` in :mod:`.build`, the rendered
+:class:`Report` in :mod:`.document`, sampling health and PSIS-LOO in :mod:`.health` and the
+figures in :mod:`.figures` (public as :mod:`shrinkage.plots`).
 """
 
-from shrinkage.report.build import (
+from shrinkage.report.build import compare, report
+from shrinkage.report.document import Report
+from shrinkage.report.health import Health, LooSummary
+from shrinkage.report.stats import (
     DEFAULT_EPS,
     DEFAULT_RULE,
     RULES,
-    Health,
-    LooSummary,
     NoLocalScalesError,
-    Report,
     ci_settings,
-    compare,
     credible_intervals,
-    report,
     retained,
     retention_table,
     shrinkage_factors,

@@ -12,9 +12,9 @@ import numpy as np
 import xarray as xr
 from matplotlib.figure import Figure
 
-from shrinkage.report import build as _report
 from shrinkage.report import posterior as _posterior
-from shrinkage.report.stats import interval
+from shrinkage.report import stats
+from shrinkage.report.geometry import plot_lasso_geometry
 
 SIGNAL_COLOR, NULL_COLOR = "C0", "0.6"
 #: path colours for labelled features (the default cycle without its grey C7)
@@ -41,9 +41,9 @@ def plot_forest(
     """
     import arviz as az
 
-    prob, kind, _ = _report.ci_settings(prob, kind)
+    prob, kind, _ = stats.ci_settings(prob, kind)
     if features is None:
-        features = _report.retained(idata, eps=eps, prob=prob, kind=kind)
+        features = stats.retained(idata, eps=eps, prob=prob, kind=kind)
     features = list(features) or _posterior.feature_names(idata)[:1]
     var = "beta_original" if original_scale else "beta"
     if original_scale and var not in _posterior.posterior(idata):
@@ -62,7 +62,7 @@ def plot_forest(
     ax = fig.axes[-1]
     ax.axvline(0, color="k", lw=0.8)
     if not original_scale:
-        half = float(np.max(_report.zero_mass(idata, eps)["eps"]))
+        half = float(np.max(stats.zero_mass(idata, eps)["eps"]))
         ax.axvspan(-half, half, color="0.85", zorder=0, label=f"|beta| < {half:g}")
     scale = "original scale" if original_scale else "standardized scale"
     ax.set_xlabel(f"coefficient ({scale}); {100 * prob:g}% {kind.upper()} and 50%")
@@ -76,7 +76,7 @@ def plot_zero_mass(idata: xr.DataTree, eps=None, *, sort: bool = True) -> Figure
     Bars of retained features (default rule: zero mass <= 0.5) are coloured; the dashed line is
     the rule's threshold 0.5.
     """
-    zm = _report.zero_mass(idata, eps)
+    zm = stats.zero_mass(idata, eps)
     if sort:
         zm = zm.sort_values("zero_mass", ascending=False)
     kept = zm["zero_mass"] <= 0.5
@@ -118,7 +118,7 @@ def plot_near_zero(
     unknown = [f for f in features if f not in names]
     if unknown or not features:
         raise ValueError(f"features must be non-empty names from the fit; unknown: {unknown}")
-    zm = _report.zero_mass(idata, eps)
+    zm = stats.zero_mass(idata, eps)
     beta = _posterior.draws(idata, "beta", "feature")
     ncol = min(3, len(features))
     nrow = int(np.ceil(len(features) / ncol))
@@ -145,7 +145,7 @@ def plot_shrinkage_factors(idata: xr.DataTree) -> Figure:
     ``kappa_j`` near 0: not shrunk (signal); near 1: shrunk to zero. Features with
     ``E[kappa_j] < 0.5`` are named on the left panel.
     """
-    sf = _report.shrinkage_factors(idata)
+    sf = stats.shrinkage_factors(idata)
     dim = next(d for d in sf["kappa"].dims if d not in ("chain", "draw"))
     kmean = sf["kappa"].mean(("chain", "draw")).to_series()
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10, 3.6))
@@ -209,7 +209,7 @@ def plot_coefficient_paths(
 
 
 def _bayes_path(ax, fits, names, top, prob, kind, scale_label) -> None:
-    prob, kind, _ = _report.ci_settings(prob, kind)
+    prob, kind, _ = stats.ci_settings(prob, kind)
     fits = sorted(fits, key=lambda sf: sf[0])
     scales = np.log10([s for s, _ in fits])
     med, lo, hi = [], [], []
@@ -218,7 +218,7 @@ def _bayes_path(ax, fits, names, top, prob, kind, scale_label) -> None:
             raise ValueError("every Bayesian fit must have the lasso path's feature names")
         beta = _posterior.draws(dt, "beta", "feature")
         med.append(np.median(beta.reshape(-1, len(names)), axis=0))
-        ci = interval(beta, prob, kind)
+        ci = stats.interval(beta, prob, kind)
         lo.append(ci[:, 0])
         hi.append(ci[:, 1])
     med, lo, hi = map(np.array, (med, lo, hi))
@@ -249,8 +249,6 @@ def report_figures(rep) -> dict[str, Figure]:
         figs["shrinkage_factors"] = plot_shrinkage_factors(idata)
     return figs
 
-
-from shrinkage.report.geometry import plot_lasso_geometry  # noqa: E402
 
 __all__ = [
     "plot_coefficient_paths",

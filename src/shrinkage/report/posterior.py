@@ -16,6 +16,7 @@ def group(idata: xr.DataTree, name: str) -> xr.Dataset | None:
 
 
 def posterior(idata: xr.DataTree) -> xr.Dataset:
+    """The ``posterior`` group as a Dataset; raises ValueError when it is absent."""
     post = group(idata, "posterior")
     if post is None:
         raise ValueError("the DataTree has no 'posterior' group")
