@@ -9,35 +9,29 @@ fixed-point property: multiplying ``-log p`` by ``c / n`` gives
     \\text{datafit}(\\beta) + \\text{penalty}(\\beta), \\qquad
     \\text{penalty} = \\frac{c}{n} (-\\log p(\\beta \\mid \\hat\\sigma))
 
-with ``c = sigma^2`` (Gaussian, datafit ``(1/2n)||y - a - X beta||^2``), ``c = sigma`` (Laplace
-likelihood, ``(1/n) sum |y - a - X beta|``) and ``c = 1`` (logistic, Poisson: ``(1/n)`` times the
-negative log-likelihood). So at the MAP's own sigma, ``beta_hat`` must equal the penalized
-estimate with the penalty ``prior.penalty(sigma_hat, n, loss_scale=c)`` (the mapping lives on
-the priors). :func:`cross_check` computes that estimate with :mod:`shrinkage.solvers` and with
+with the family's loss scale ``c = family.loss_scale(sigma)`` and datafit
+``family.datafit_value`` (:mod:`shrinkage.families`: ``c = sigma^2`` for the Gaussian and
+``(1/2n)||y - a - X beta||^2``, ``c = sigma`` for the Laplace likelihood and
+``(1/n) sum |y - a - X beta|``, ``c = 1`` for logistic and Poisson: ``(1/n)`` times the negative
+log-likelihood). So at the MAP's own sigma, ``beta_hat`` must equal the penalized estimate with
+the penalty ``prior.penalty(sigma_hat, n, loss_scale=c)`` (the mapping lives on the priors). :func:`cross_check` computes that estimate with :mod:`shrinkage.solvers` and with
 the matching scikit-learn estimator, and shows ``pm.find_MAP`` (a gradient optimizer, no exact
 zeros) for contrast. Everything is on the standardized scale of the model.
 """
 
 from __future__ import annotations
 
-import html
 import warnings
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["CrossCheckResult", "cross_check"]
+from shrinkage.crosscheck.result import REFERENCES, CrossCheckResult
+from shrinkage.families import Gaussian
 
-#: family name -> (solvers datafit class name or None, how c depends on sigma)
-_FAMILIES: dict[str, tuple[str | None, str]] = {
-    "gaussian": ("Quadratic", "sigma^2"),
-    "multi_gaussian": ("MultiTaskQuadratic", "sigma^2"),
-    "laplace": (None, "sigma"),
-    "bernoulli": ("Logistic", "1"),
-    "poisson": ("Poisson", "1"),
-}
+__all__ = ["cross_check"]
+
 #: penalty class -> column name used by ``to_frame`` (and shown in report tables)
 _REFERENCE_NAMES = {
     "L1": "lasso",
@@ -46,123 +40,6 @@ _REFERENCE_NAMES = {
     "GroupLasso": "group_lasso",
     "L21": "multitask_lasso",
 }
-REFERENCES = ("solvers", "sklearn")
-
-
-@dataclass(repr=False)
-class CrossCheckResult:
-    """Result of :func:`cross_check`.
-
-    Attributes
-    ----------
-    applicable : bool
-        False when the model has no convex penalized equivalent (``reason`` says why).
-    passed : bool or None
-        Every available reference agrees with ``find_map`` within ``tol`` (coefficients and
-        intercept) and has the same zero set; None when not applicable or no reference ran.
-    max_abs_diff : float
-        Largest ``|reference - find_map|`` over coefficients and intercept (NaN if none).
-    table : pandas.DataFrame
-        Indexed by feature (``(feature, output)`` for multi-output): columns ``find_map``,
-        ``solvers``, ``sklearn``, ``pm_find_MAP`` and ``<column>_diff = |column - find_map|``.
-    intercept : pandas.DataFrame
-        Intercepts in the same columns (rows: outputs).
-    zero_sets_agree : dict
-        Reference -> whether its exact zeros are those of ``find_map``.
-    objectives : dict
-        ``datafit + penalty`` (solvers' scale) at each column's coefficients, and
-        ``find_map_logp``: ``-logp`` at the MAP.
-    certificates : dict
-        ``find_map``: KKT certificate (gradient of ``-logp``); ``solvers``: its certificate and
-        kind; ``sklearn``: iterations used.
-    tol : float
-    sigma : float or None
-        The noise scale at which the penalty was mapped (the MAP's own, or the fixed value).
-    penalty, estimator : str
-        The mapped penalty and scikit-learn estimator (reprs).
-    reason : str or None
-    notes : list of str
-        References that could not be computed, and why.
-    """
-
-    applicable: bool
-    passed: bool | None
-    max_abs_diff: float
-    table: pd.DataFrame
-    tol: float
-    reason: str | None = None
-    intercept: pd.DataFrame | None = None
-    zero_sets_agree: dict[str, bool] = field(default_factory=dict)
-    objectives: dict[str, float] = field(default_factory=dict)
-    certificates: dict[str, Any] = field(default_factory=dict)
-    sigma: float | None = None
-    penalty: str | None = None
-    estimator: str | None = None
-    reference_name: str | None = None
-    notes: list[str] = field(default_factory=list)
-    header: str = ""
-    map_result: Any = field(default=None, repr=False)
-
-    def to_frame(self) -> pd.DataFrame:
-        """``map`` and the reference (e.g. ``lasso``) per feature, for ``report(cross_check=)``.
-
-        Multi-output rows are labelled ``feature[output]``.
-        """
-        if not self.applicable or self.table.empty:
-            return pd.DataFrame(index=pd.Index([], name="feature"))
-        ref = next(
-            (c for c in REFERENCES if self.table[c].notna().all()), "solvers"
-        )  # solvers first, else scikit-learn
-        out = pd.DataFrame(
-            {"map": self.table["find_map"], self.reference_name or "reference": self.table[ref]}
-        )
-        if isinstance(out.index, pd.MultiIndex):
-            out.index = [f"{f}[{o}]" for f, o in out.index]
-        out.index.name = "feature"
-        return out
-
-    def _summary_lines(self) -> list[str]:
-        lines = [self.header]
-        if not self.applicable:
-            return [*lines, f"not applicable: {self.reason}"]
-        verdict = {True: "PASSED", False: "FAILED", None: "no reference"}[self.passed]
-        lines.append(
-            f"{verdict}: max |diff| = {self.max_abs_diff:.3g} (tol {self.tol:g}, standardized "
-            "scale); zero sets agree: "
-            + ", ".join(f"{k} {'yes' if v else 'NO'}" for k, v in self.zero_sets_agree.items())
-        )
-        sig = self.sigma
-        sig = f"{sig:.6g}" if isinstance(sig, float) else str(np.round(sig, 6).tolist())
-        lines.append(f"penalty at sigma = {sig}: {self.penalty}")
-        lines.append(f"scikit-learn: {self.estimator}")
-        lines.append(
-            "objective (datafit + penalty): "
-            + ", ".join(f"{k} {v:.12g}" for k, v in self.objectives.items())
-        )
-        lines.append(
-            "certificates: " + ", ".join(f"{k} {v}" for k, v in self.certificates.items())
-        )
-        lines += [f"note: {n}" for n in self.notes]
-        return lines
-
-    def __repr__(self) -> str:
-        # the readable printout, also as Jupyter's plain-text display (not a dataclass dump)
-        return str(self)
-
-    def __str__(self) -> str:
-        lines = self._summary_lines()
-        if self.applicable:
-            with pd.option_context("display.float_format", "{:.6g}".format):
-                lines += ["", self.table.to_string()]
-                if self.intercept is not None:
-                    lines += ["", "intercept:", self.intercept.to_string()]
-        return "\n".join(lines)
-
-    def _repr_html_(self) -> str:
-        body = "<br>".join(html.escape(line) for line in self._summary_lines())
-        if self.applicable:
-            body += self.table.to_html(float_format="{:.6g}".format)
-        return f"<div>{body}</div>"
 
 
 def cross_check(
@@ -215,14 +92,14 @@ def cross_check(
     icpt = np.asarray(res.values.get("intercept", np.zeros(beta.shape[1:])), dtype=float)
     sigma = _sigma_hat(family, fixed, res)
     fit_intercept = spec.intercept is not False
-    fam = family.name
+    fam = family  # the likelihood of the problem the references solve
     if np.ndim(sigma) and np.ptp(sigma) > 0:  # per-output noise scales
         if not design.standardize:
             reason = "per-output noise scales need the centred (standardize=True) design"
             return CrossCheckResult(
                 False, None, float("nan"), pd.DataFrame(), tol, reason, header=header
             )
-        problem, fam = _stacked(design, np.asarray(sigma, dtype=float)), "gaussian"
+        problem, fam = _stacked(design, np.asarray(sigma, dtype=float)), Gaussian()
         kwargs = {"groups": np.tile(np.arange(design.n_features), design.n_outputs)}
         kwargs = kwargs if prior.needs_groups else {}
         # sigma is absorbed in the stacked design: datafit (1/2N)||y~ - X~ w||^2, c = 1
@@ -231,7 +108,7 @@ def cross_check(
     else:
         problem = _Plain(design)
         sigma = float(np.max(sigma))
-        loss_scale = {"sigma^2": sigma**2, "sigma": sigma, "1": 1.0}[_FAMILIES[fam][1]]
+        loss_scale = family.loss_scale(sigma)
         kwargs = _penalty_kwargs(spec, res)
         args = prior.penalty_alpha(sigma, design.n_obs, loss_scale=loss_scale, **kwargs)
         kind = prior.penalty_name_for(**kwargs)
@@ -245,7 +122,7 @@ def cross_check(
         coef, b0 = problem.unstack(sol.coef, sol.intercept)
         columns["solvers"], intercepts["solvers"] = _shape_like(coef, beta), b0
         certs["solvers"] = f"{sol.certificate:.2g} ({sol.certificate_kind})"
-    est = _sklearn_estimator(fam, kind, args, problem.n_obs, fit_intercept)
+    est = _sklearn_estimator(fam.name, kind, args, problem.n_obs, fit_intercept)
     if isinstance(est, str):
         notes.append(f"scikit-learn: {est}")
         est_repr = "none"
@@ -359,10 +236,10 @@ def _not_applicable(spec) -> str | None:
             "a convex function of beta (the horseshoe family's density is unbounded at "
             "beta = 0), so there is no lasso/ridge-type problem to compare the MAP with"
         )
-    if family.name not in _FAMILIES:
+    if family.loss_scale_power is None:
         return (
             f"family {family.name!r} has no matching penalized solver or scikit-learn "
-            f"estimator (supported: {sorted(_FAMILIES)})"
+            "estimator: its -log p(y | beta) is not (n / c) times a convex datafit"
         )
     if spec.intercept is True and not (design.standardize and family.standardize_y):
         return (
@@ -409,15 +286,12 @@ def _penalty_kwargs(spec, res) -> dict[str, Any]:
 _SOLVER_TOL = 1e-15
 
 
-def _run_solvers(design, family: str, kind, args, fit_intercept, notes):
-    datafit_name = _FAMILIES[family][0]
-    if datafit_name is None:
-        notes.append(f"solvers: no datafit for the {family!r} likelihood (L1 loss)")
-        return None
-    try:
-        from shrinkage.solvers import datafits, penalties, solve
-    except ImportError as err:
-        notes.append(f"solvers: not available ({err})")
+def _run_solvers(design, family, kind, args, fit_intercept, notes):
+    from shrinkage.solvers import penalties, solve
+
+    datafit = family.datafit()
+    if datafit is None:
+        notes.append(f"solvers: no datafit for the {family.name!r} likelihood")
         return None
     try:
         with warnings.catch_warnings():
@@ -425,7 +299,7 @@ def _run_solvers(design, family: str, kind, args, fit_intercept, notes):
             return solve(
                 design.X,
                 design.y,
-                getattr(datafits, datafit_name)(),
+                datafit,
                 getattr(penalties, kind)(**args),
                 fit_intercept=fit_intercept,
                 # The certificate bounds the objective, not the coefficients: on collinear
@@ -434,7 +308,7 @@ def _run_solvers(design, family: str, kind, args, fit_intercept, notes):
                 tol=_SOLVER_TOL,
             )
     except (AttributeError, TypeError, ValueError, NotImplementedError) as err:
-        notes.append(f"solvers: {datafit_name} + {kind} failed ({err})")
+        notes.append(f"solvers: {family.solvers_datafit} + {kind} failed ({err})")
         return None
 
 
@@ -551,18 +425,9 @@ def _tables(design, columns, intercepts, multi: bool):
     return table[order], icpt[order]
 
 
-def _objective(family: str, design, coef, b0, kind: str, args: dict) -> float:
+def _objective(family, design, coef, b0, kind: str, args: dict) -> float:
     """``datafit + penalty`` on the solvers' scale (docs/conventions.md)."""
-    X, y, n = design.X, design.y, design.n_obs
-    eta = X @ coef + b0
-    if family in ("gaussian", "multi_gaussian"):
-        fit = 0.5 * np.sum((y - eta) ** 2) / n
-    elif family == "laplace":
-        fit = np.sum(np.abs(y - eta)) / n
-    elif family == "bernoulli":
-        fit = np.sum(np.logaddexp(0.0, eta) - y * eta) / n
-    else:
-        fit = np.sum(np.exp(eta) - y * eta) / n
+    fit = family.datafit_value(design.y, design.X @ coef + b0)
     a = args["alpha"]
     if kind == "L1":
         pen = a * np.sum(np.abs(coef))
