@@ -92,8 +92,8 @@ class Family:
     def pseudo_sigma(self, y: np.ndarray) -> float:
         """A noise scale for priors scaled by sigma when the family has none.
 
-        Piironen & Vehtari (2017): ``1 / sqrt(Var[y | eta])`` at the mean of ``y``, the scale
-        on which a unit change of ``eta`` moves the response like one noise sd (2 for the
+        Piironen & Vehtari (2017): ``1 / sqrt(Var[y | eta])`` at the mean of ``y``, the noise
+        sd of the likelihood's Gaussian approximation on the linear-predictor scale (2 for the
         Bernoulli family at ``p = 1/2``, ``1 / sqrt(mean(y))`` for Poisson); 1 here.
         """
         return 1.0
