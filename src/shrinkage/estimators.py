@@ -123,7 +123,34 @@ def _has_text_columns(X: Any) -> bool:
 
 
 class _BayesianLinearModel(BaseEstimator):
-    """Shared fit / predict machinery. Subclasses define ``_prior()`` and ``_family()``."""
+    """Shared fit / predict machinery. Subclasses define ``_prior()`` and ``_family()``.
+
+    ``__init__`` stores the sampling parameters (documented in :class:`BayesianRegression`);
+    subclasses add their model parameters and pass these on with ``super().__init__``.
+    """
+
+    def __init__(
+        self,
+        *,
+        standardize: bool = True,
+        draws: int = 1000,
+        tune: int | None = None,
+        chains: int = 4,
+        sampler: str = "auto",
+        target_accept: float | None = None,
+        random_state: Any = None,
+        progressbar: bool = False,
+        compute_map: bool = True,
+    ) -> None:
+        self.standardize = standardize
+        self.draws = draws
+        self.tune = tune
+        self.chains = chains
+        self.sampler = sampler
+        self.target_accept = target_accept
+        self.random_state = random_state
+        self.progressbar = progressbar
+        self.compute_map = compute_map
 
     # -- to be defined by subclasses ------------------------------------------------------------
     def _prior(self) -> priors.Prior:
@@ -282,11 +309,11 @@ class _BayesianLinearModel(BaseEstimator):
     def _mean_of(self, Z: np.ndarray) -> np.ndarray:
         """Posterior predictive mean E_post[g^{-1}(eta)] on the original scale."""
         family = self._family()
-        if family.name in ("bernoulli", "poisson"):
+        if family.link != "identity":
             out = np.empty(Z.shape[0])
             for start in range(0, Z.shape[0], _ROW_CHUNK):
                 block = slice(start, start + _ROW_CHUNK)
-                out[block] = _inverse_link(family, self._eta_draws(Z[block])).mean(axis=1)
+                out[block] = family.inverse_link(self._eta_draws(Z[block])).mean(axis=1)
             return out
         # identity link: the mean of eta is eta at the mean coefficients (exact, cheaper)
         a = 0.0 if self._intercept_draws is None else self._intercept_draws.mean()
@@ -339,68 +366,91 @@ def _rebuild_model(spec):
     )
 
 
-def _inverse_link(family: Family, eta: np.ndarray) -> np.ndarray:
-    if family.name == "bernoulli":
-        return 0.5 * (1.0 + np.tanh(0.5 * eta))  # logistic sigmoid without overflow
-    if family.name == "poisson":
-        return np.exp(eta)
-    return eta
-
-
-_SAMPLING_DOC = """
-    standardize : bool
-        Centre and scale the columns (divisor-n sd), and ``y`` for Gaussian-type families, so the
-        prior acts on standardized coefficients.
-    draws, chains : int
-        Posterior draws per chain, number of chains.
-    tune : int, optional
-        Tuning steps (NUTS; default 1000) or warm-up sweeps (Gibbs) per chain, see
-        :func:`shrinkage.sample`.
-    sampler : {"auto", "nutpie", "pymc"}
-        NUTS implementation (see :func:`shrinkage.sample`).
-    target_accept : float, optional
-        NUTS target acceptance (default per prior: 0.99 horseshoe family, else 0.9).
-    random_state : int, RandomState, Generator or None
-        Seed of the sampler; an int makes fits reproducible.
-    progressbar : bool
-    compute_map : bool
-        Also compute the exact MAP (``map_coef_``) where it is defined.
-"""
-
-
 class BayesianRegression(RegressorMixin, _BayesianLinearModel):
-    (
-        """Bayesian linear / generalized linear regression with a shrinkage prior.
+    r"""Bayesian linear / generalized linear regression with a shrinkage prior.
 
-    Model (see :mod:`shrinkage.estimators`): ``y_i ~ family(g^{-1}(a + z_i' beta))`` with
-    ``beta ~ prior`` on the standardized design.
+    The model of :func:`shrinkage.build_model` on the standardized design ``z_i`` (columns
+    centred and scaled; ``y`` too for Gaussian-type families):
+
+    .. math::
+
+        \eta_i = a + z_i^\top \beta, \qquad
+        y_i \sim \text{family}\bigl(g^{-1}(\eta_i), \sigma\bigr), \qquad
+        \beta \sim \text{prior},
+
+    with ``g`` the family's link (identity; ``log`` for Poisson), ``sigma`` the family's noise
+    scale where it has one, and a weakly informative Normal prior on the intercept ``a``.
+    :meth:`fit` draws from the posterior with :func:`shrinkage.sample`; the coefficients are
+    reported on the original scale of ``X`` and ``y``.
 
     Parameters
     ----------
-    prior : shrinkage.priors.Prior, str or None
+    prior : shrinkage.priors.Prior, str or None, default=None
         A prior object, a name from :data:`PRIOR_NAMES` (default hyperparameters), or None for
-        ``Gaussian(scale=1)``.
-    family : str or Family
+        ``Gaussian(scale=1)``: ``beta_j ~ N(0, 1)`` on the standardized scale.
+    family : str or Family, default="gaussian"
         ``"gaussian"``, ``"student_t"``, ``"laplace"``, ``"poisson"`` (single response).
         For binary outcomes use :class:`BayesianLogisticRegression`.
     groups : sequence or mapping, optional
         Group label per column or ``{group: [columns]}`` (group priors).
-    """
-        + _SAMPLING_DOC
-        + """
+    standardize : bool, default=True
+        Centre and scale the columns (divisor-n sd), and ``y`` for Gaussian-type families, so the
+        prior acts on standardized coefficients.
+    draws : int, default=1000
+        Posterior draws per chain.
+    tune : int, optional
+        Tuning steps (NUTS; default 1000) or warm-up sweeps (Gibbs) per chain, see
+        :func:`shrinkage.sample`.
+    chains : int, default=4
+        Number of chains.
+    sampler : {"auto", "nutpie", "pymc"}, default="auto"
+        NUTS implementation (see :func:`shrinkage.sample`).
+    target_accept : float, optional
+        NUTS target acceptance (default per prior: 0.99 horseshoe family, else 0.9).
+    random_state : int, RandomState, Generator or None, default=None
+        Seed of the sampler; an int makes fits reproducible.
+    progressbar : bool, default=False
+        Show the sampler's progress bar.
+    compute_map : bool, default=True
+        Also compute the exact MAP (``map_coef_``) where it is defined.
+
     Attributes
     ----------
-    coef_, intercept_ : posterior means on the original scale (``coef_`` a Series when fitted on
-        a DataFrame).
-    map_coef_, map_intercept_ : exact MAP on the original scale, or None (see module docstring).
-    idata_ : xarray.DataTree from :func:`shrinkage.sample`.
-    model_ : pymc.Model from :func:`shrinkage.build_model`.
-    n_features_in_, feature_names_in_ : as in scikit-learn.
+    coef_ : ndarray of shape (p,) or pandas.Series
+        Posterior means of the coefficients on the original scale (a Series indexed by the
+        expanded feature names when fitted on a DataFrame).
+    intercept_ : float
+        Posterior mean of the intercept on the original scale.
+    map_coef_, map_intercept_ : as ``coef_``, ``intercept_``, or None
+        The exact MAP of :func:`shrinkage.find_map` on the original scale; None for the
+        horseshoe family (no mode), the Laplace likelihood and ``compute_map=False``.
+    idata_ : xarray.DataTree
+        The draws, from :func:`shrinkage.sample`.
+    model_ : pymc.Model
+        The model, from :func:`shrinkage.build_model`.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Only when fitted on a DataFrame.
+
+    See Also
+    --------
+    GaussianPriorRegression, LaplacePriorRegression, BayesianLassoRegression,
+    HorseshoeRegression, GroupLassoRegression : the same estimator with a named prior.
+    BayesianLogisticRegression : binary classification.
+
+    Examples
+    --------
+    >>> from shrinkage.datasets import load_diabetes
+    >>> from shrinkage.estimators import BayesianRegression
+    >>> X, y = load_diabetes()
+    >>> est = BayesianRegression(prior="laplace", draws=500, random_state=0).fit(X, y)
+    >>> est.predict(X.iloc[:3]).shape
+    (3,)
     """
-    )
 
     def __init__(
         self,
+        *,
         prior: priors.Prior | str | None = None,
         family: str | Family = "gaussian",
         groups: Sequence[Any] | Mapping[Any, Sequence[Any]] | None = None,
@@ -414,18 +464,20 @@ class BayesianRegression(RegressorMixin, _BayesianLinearModel):
         progressbar: bool = False,
         compute_map: bool = True,
     ) -> None:
+        super().__init__(
+            standardize=standardize,
+            draws=draws,
+            tune=tune,
+            chains=chains,
+            sampler=sampler,
+            target_accept=target_accept,
+            random_state=random_state,
+            progressbar=progressbar,
+            compute_map=compute_map,
+        )
         self.prior = prior
         self.family = family
         self.groups = groups
-        self.standardize = standardize
-        self.draws = draws
-        self.tune = tune
-        self.chains = chains
-        self.sampler = sampler
-        self.target_accept = target_accept
-        self.random_state = random_state
-        self.progressbar = progressbar
-        self.compute_map = compute_map
 
     def _prior(self) -> priors.Prior:
         return make_prior(self.prior)
@@ -477,7 +529,8 @@ class BayesianRegression(RegressorMixin, _BayesianLinearModel):
     def _noise(self) -> tuple[np.ndarray | float, np.ndarray | float | None]:
         """Noise scale draws (model scale) and Student-t dof draws for the family."""
         family = self._family()
-        sigma = self._sigma_draws if self._sigma_draws is not None else family.sigma
+        sigma = self._sigma_draws
+        sigma = sigma if sigma is not None else getattr(family, "sigma", None)
         nu = self._nu_draws if self._nu_draws is not None else getattr(family, "nu", None)
         return sigma, nu
 
@@ -488,17 +541,8 @@ class BayesianRegression(RegressorMixin, _BayesianLinearModel):
         sigma, nu = self._noise()
         for start in range(0, Z.shape[0], _ROW_CHUNK):
             block = slice(start, start + _ROW_CHUNK)
-            m = _inverse_link(family, self._eta_draws(Z[block]))
-            if family.name == "poisson":
-                noise_var = m  # Var[y | lambda] = lambda
-            elif family.name == "student_t":
-                nu_arr = np.broadcast_to(np.asarray(nu, float), (m.shape[1],))
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    ratio = np.where(nu_arr > 2, nu_arr / (nu_arr - 2), np.inf)
-                noise_var = np.broadcast_to(np.asarray(sigma) ** 2 * ratio, m.shape)
-            else:  # gaussian; laplace has Var = 2 b^2
-                factor = 2.0 if family.name == "laplace" else 1.0
-                noise_var = np.broadcast_to(factor * np.asarray(sigma) ** 2, m.shape)
+            m = family.inverse_link(self._eta_draws(Z[block]))
+            noise_var = family.noise_variance(m, sigma, nu)
             var = m.var(axis=1) + noise_var.mean(axis=1)
             out[block] = scale * np.sqrt(var)
         return out
@@ -514,40 +558,44 @@ class BayesianRegression(RegressorMixin, _BayesianLinearModel):
         out = np.empty((Z.shape[0], 2))
         for start in range(0, Z.shape[0], _ROW_CHUNK):
             block = slice(start, start + _ROW_CHUNK)
-            m = _inverse_link(family, self._eta_draws(Z[block]))
-            if family.name == "poisson":
-                sim = rng.poisson(m).astype(float)
-            elif family.name == "student_t":
-                sim = m + np.asarray(sigma) * rng.standard_t(np.asarray(nu, float), size=m.shape)
-            elif family.name == "laplace":
-                sim = rng.laplace(m, np.broadcast_to(np.asarray(sigma), m.shape))
-            else:
-                sim = m + np.asarray(sigma) * rng.standard_normal(m.shape)
+            m = family.inverse_link(self._eta_draws(Z[block]))
+            sim = family.sample_response(rng, m, sigma, nu)
             q = np.quantile(sim, [(1 - prob) / 2, (1 + prob) / 2], axis=1).T
             out[block] = center + scale * q
         return out
 
 
-def _set_common(self, **kw: Any) -> None:
-    for k, v in kw.items():
-        setattr(self, k, v)
-
-
 class GaussianPriorRegression(BayesianRegression):
-    """Ridge analogue: ``beta_j ~ Normal(0, scale)`` on the standardized scale.
+    r"""Ridge analogue: a Gaussian prior on the standardized coefficients.
 
-    Its MAP is ridge regression with ``alpha = sigma^2 / scale^2`` in scikit-learn's ``Ridge``
-    convention (``sigma`` in sd(y) units).
+    .. math::
+
+        \beta_j \sim N(0, \text{scale}^2), \qquad j = 1, \ldots, p,
+
+    in the model of :class:`BayesianRegression`. Given the noise scale ``sigma`` (in sd(y)
+    units) its MAP is ridge regression, ``Ridge(alpha=sigma^2 / scale^2)`` in scikit-learn's
+    convention; the posterior mean equals the MAP at fixed ``sigma`` (Gaussian likelihood).
 
     Parameters
     ----------
-    scale : float
+    scale : float, default=1.0
         Prior sd of a standardized coefficient.
-    family, groups : as in :class:`BayesianRegression`.
+    family : str or Family, default="gaussian"
+        As in :class:`BayesianRegression`.
+    standardize, draws, tune, chains, sampler, target_accept, random_state, progressbar, compute_map
+        As in :class:`BayesianRegression`.
+
+    Attributes
+    ----------
+    coef_, intercept_, map_coef_, map_intercept_, idata_, model_
+        As in :class:`BayesianRegression`.
+    n_features_in_, feature_names_in_
+        As in :class:`BayesianRegression`.
     """
 
     def __init__(
         self,
+        *,
         scale: float = 1.0,
         family: str | Family = "gaussian",
         standardize: bool = True,
@@ -560,24 +608,58 @@ class GaussianPriorRegression(BayesianRegression):
         progressbar: bool = False,
         compute_map: bool = True,
     ) -> None:
-        _set_common(self, **{k: v for k, v in locals().items() if k not in ("self", "__class__")})
-
-    groups = None  # no groups parameter; class attribute for the shared fit
+        super().__init__(
+            prior=None,  # built from scale by _prior
+            family=family,
+            groups=None,
+            standardize=standardize,
+            draws=draws,
+            tune=tune,
+            chains=chains,
+            sampler=sampler,
+            target_accept=target_accept,
+            random_state=random_state,
+            progressbar=progressbar,
+            compute_map=compute_map,
+        )
+        self.scale = scale
 
     def _prior(self) -> priors.Prior:
         return priors.Gaussian(self.scale)
 
 
 class LaplacePriorRegression(BayesianRegression):
-    """Lasso analogue: ``beta_j ~ Laplace(0, scale)`` on the standardized scale.
+    r"""Lasso analogue: a Laplace prior on the standardized coefficients.
 
-    Its MAP (``map_coef_``) is the lasso ``(1/2n)||y - X beta||^2 + alpha ||beta||_1`` with
-    ``alpha = sigma^2 / (n scale)`` at the MAP's noise scale ``sigma``; exact zeros.
-    The posterior mean (``coef_``) is never exactly sparse.
+    .. math::
+
+        p(\beta_j) = \frac{1}{2\,\text{scale}} \exp\bigl(-|\beta_j| / \text{scale}\bigr),
+
+    in the model of :class:`BayesianRegression`. Its MAP (``map_coef_``) is the lasso
+    ``(1/2n)||y - a - X beta||^2 + alpha ||beta||_1`` with ``alpha = sigma^2 / (n scale)`` at
+    the MAP's noise scale ``sigma``, with exact zeros; the posterior mean (``coef_``) is never
+    exactly sparse.
+
+    Parameters
+    ----------
+    scale : float, default=1.0
+        Laplace scale ``b`` of a standardized coefficient (prior sd ``sqrt(2) b``).
+    family : str or Family, default="gaussian"
+        As in :class:`BayesianRegression`.
+    standardize, draws, tune, chains, sampler, target_accept, random_state, progressbar, compute_map
+        As in :class:`BayesianRegression`.
+
+    Attributes
+    ----------
+    coef_, intercept_, map_coef_, map_intercept_, idata_, model_
+        As in :class:`BayesianRegression`.
+    n_features_in_, feature_names_in_
+        As in :class:`BayesianRegression`.
     """
 
     def __init__(
         self,
+        *,
         scale: float = 1.0,
         family: str | Family = "gaussian",
         standardize: bool = True,
@@ -590,25 +672,63 @@ class LaplacePriorRegression(BayesianRegression):
         progressbar: bool = False,
         compute_map: bool = True,
     ) -> None:
-        _set_common(self, **{k: v for k, v in locals().items() if k not in ("self", "__class__")})
-
-    groups = None
+        super().__init__(
+            prior=None,  # built from scale by _prior
+            family=family,
+            groups=None,
+            standardize=standardize,
+            draws=draws,
+            tune=tune,
+            chains=chains,
+            sampler=sampler,
+            target_accept=target_accept,
+            random_state=random_state,
+            progressbar=progressbar,
+            compute_map=compute_map,
+        )
+        self.scale = scale
 
     def _prior(self) -> priors.Prior:
         return priors.Laplace(self.scale)
 
 
 class BayesianLassoRegression(BayesianRegression):
-    """Park & Casella (2008) Bayesian lasso.
+    r"""Park & Casella (2008) Bayesian lasso.
 
-    ``beta_j | sigma, lambda ~ Laplace(0, sigma / lambda)``, ``lambda^2 ~ Gamma(r, rate=delta)``
-    (or ``lambda = lam`` fixed). Park & Casella's improper ``p(sigma^2) ∝ 1/sigma^2`` is used
-    by default (``family="gaussian"`` with ``sigma_prior="jeffreys"``); pass a family object to
-    change it.
+    .. math::
+
+        p(\beta_j \mid \sigma, \lambda) = \frac{\lambda}{2\sigma}
+            \exp(-\lambda |\beta_j| / \sigma), \qquad
+        \lambda^2 \sim \mathrm{Gamma}(r, \text{rate}=\delta), \qquad
+        p(\sigma^2) \propto 1 / \sigma^2,
+
+    in the model of :class:`BayesianRegression` (or ``lambda = lam`` fixed). Park & Casella's
+    improper ``p(sigma^2) ∝ 1/sigma^2`` is the default family
+    (``Gaussian(sigma_prior="jeffreys")``); pass a family to change it. Its MAP at fixed
+    ``lambda`` is the lasso with ``alpha = sigma lambda / n``.
+
+    Parameters
+    ----------
+    lam : float, optional
+        Fix ``lambda``; None gives it the Gamma prior on ``lambda^2``.
+    r, delta : float, default=1.0, 1.78
+        Shape and rate of the Gamma prior on ``lambda^2``.
+    family : str, Family or None, default=None
+        None: ``Gaussian(sigma_prior="jeffreys")``; otherwise as in :class:`BayesianRegression`.
+    standardize, draws, tune, chains, sampler, target_accept, random_state, progressbar, compute_map
+        As in :class:`BayesianRegression`.
+
+    Attributes
+    ----------
+    coef_, intercept_, map_coef_, map_intercept_, idata_, model_
+        As in :class:`BayesianRegression`.
+    n_features_in_, feature_names_in_
+        As in :class:`BayesianRegression`.
     """
 
     def __init__(
         self,
+        *,
         lam: float | None = None,
         r: float = 1.0,
         delta: float = 1.78,
@@ -623,9 +743,23 @@ class BayesianLassoRegression(BayesianRegression):
         progressbar: bool = False,
         compute_map: bool = True,
     ) -> None:
-        _set_common(self, **{k: v for k, v in locals().items() if k not in ("self", "__class__")})
-
-    groups = None
+        super().__init__(
+            prior=None,  # built from lam, r, delta by _prior
+            family=family,
+            groups=None,
+            standardize=standardize,
+            draws=draws,
+            tune=tune,
+            chains=chains,
+            sampler=sampler,
+            target_accept=target_accept,
+            random_state=random_state,
+            progressbar=progressbar,
+            compute_map=compute_map,
+        )
+        self.lam = lam
+        self.r = r
+        self.delta = delta
 
     def _prior(self) -> priors.Prior:
         return priors.BayesianLasso(lam=self.lam, r=self.r, delta=self.delta)
@@ -639,16 +773,50 @@ class BayesianLassoRegression(BayesianRegression):
 
 
 class HorseshoeRegression(BayesianRegression):
-    """Horseshoe regression, the regularized ("Finnish") horseshoe by default.
+    r"""Horseshoe regression, the regularized ("Finnish") horseshoe by default.
 
-    ``regularized=True``: Piironen & Vehtari (2017) with ``tau0 = p0/(p - p0) sigma/sqrt(n)``,
-    ``p0 = expected_nonzero``, slab ``c^2 ~ InvGamma(slab_df/2, slab_df slab_scale^2/2)``.
-    ``regularized=False``: ``beta_j ~ N(0, tau^2 lam_j^2)``, ``lam_j ~ C+(0,1)``,
-    ``tau ~ C+(0, global_scale)``. No MAP (``map_coef_`` is None): no convex equivalent.
+    ``regularized=True`` (Piironen & Vehtari 2017):
+
+    .. math::
+
+        \beta_j = z_j\, \tau \tilde\lambda_j, \quad
+        \tilde\lambda_j^2 = \frac{c^2 \lambda_j^2}{c^2 + \tau^2 \lambda_j^2}, \quad
+        z_j \sim N(0,1), \quad \lambda_j \sim C^+(0,1), \quad
+        \tau \sim C^+(0, \tau_0), \quad
+        c^2 \sim \mathrm{InvGamma}(\nu/2, \nu s^2/2)
+
+    with ``tau0 = p0 / (p - p0) * sigma / sqrt(n)``, ``p0 = expected_nonzero``,
+    ``s = slab_scale``, ``nu = slab_df``. ``regularized=False`` (Carvalho, Polson & Scott
+    2010): ``beta_j ~ N(0, tau^2 lambda_j^2)``, ``lambda_j ~ C+(0, 1)``,
+    ``tau ~ C+(0, global_scale)``. No MAP (``map_coef_`` is None): the density is unbounded at
+    zero and has no convex penalized equivalent.
+
+    Parameters
+    ----------
+    expected_nonzero : float, default=1.0
+        Prior guess ``p0`` of the number of non-zero coefficients (regularized only).
+    slab_scale, slab_df : float, default=2.0, 4.0
+        Scale ``s`` and degrees of freedom ``nu`` of the slab (regularized only).
+    regularized : bool, default=True
+        The regularized horseshoe; False for the plain one.
+    global_scale : float, default=1.0
+        Scale of the half-Cauchy prior on ``tau`` (plain horseshoe only).
+    family : str or Family, default="gaussian"
+        As in :class:`BayesianRegression`.
+    standardize, draws, tune, chains, sampler, target_accept, random_state, progressbar, compute_map
+        As in :class:`BayesianRegression`.
+
+    Attributes
+    ----------
+    coef_, intercept_, map_coef_, map_intercept_, idata_, model_
+        As in :class:`BayesianRegression`.
+    n_features_in_, feature_names_in_
+        As in :class:`BayesianRegression`.
     """
 
     def __init__(
         self,
+        *,
         expected_nonzero: float = 1.0,
         slab_scale: float = 2.0,
         slab_df: float = 4.0,
@@ -665,9 +833,25 @@ class HorseshoeRegression(BayesianRegression):
         progressbar: bool = False,
         compute_map: bool = True,
     ) -> None:
-        _set_common(self, **{k: v for k, v in locals().items() if k not in ("self", "__class__")})
-
-    groups = None
+        super().__init__(
+            prior=None,  # built from the horseshoe parameters by _prior
+            family=family,
+            groups=None,
+            standardize=standardize,
+            draws=draws,
+            tune=tune,
+            chains=chains,
+            sampler=sampler,
+            target_accept=target_accept,
+            random_state=random_state,
+            progressbar=progressbar,
+            compute_map=compute_map,
+        )
+        self.expected_nonzero = expected_nonzero
+        self.slab_scale = slab_scale
+        self.slab_df = slab_df
+        self.regularized = regularized
+        self.global_scale = global_scale
 
     def _prior(self) -> priors.Prior:
         if self.regularized:
@@ -680,14 +864,40 @@ class HorseshoeRegression(BayesianRegression):
 
 
 class GroupLassoRegression(BayesianRegression):
-    """Bayesian group lasso: ``p(beta_g) ∝ exp(-||beta_g||_2 / b_g)``, ``b_g = scale/sqrt(m_g)``.
+    r"""Bayesian group lasso: a multivariate Laplace prior per group of coefficients.
 
-    ``groups`` (required unless a DataFrame's categorical columns define them) gives a label per
-    column or ``{group: [columns]}``.
+    .. math::
+
+        p(\beta_g) \propto \exp\bigl(-\lVert \beta_g \rVert_2 / b_g\bigr), \qquad
+        b_g = \text{scale} / \sqrt{m_g},
+
+    with ``m_g`` the number of coefficients in group ``g``, in the model of
+    :class:`BayesianRegression`. Its MAP is the group lasso with weights ``sqrt(m_g)`` and
+    ``alpha = sigma^2 / (n scale)``: whole groups are exactly zero.
+
+    Parameters
+    ----------
+    scale : float, default=1.0
+        Prior scale of a group's norm (before the ``1/sqrt(m_g)`` factor).
+    groups : sequence or mapping, optional
+        A label per column or ``{group: [columns]}``; required unless a DataFrame's
+        categorical columns define the groups (one group per categorical column).
+    family : str or Family, default="gaussian"
+        As in :class:`BayesianRegression`.
+    standardize, draws, tune, chains, sampler, target_accept, random_state, progressbar, compute_map
+        As in :class:`BayesianRegression`.
+
+    Attributes
+    ----------
+    coef_, intercept_, map_coef_, map_intercept_, idata_, model_
+        As in :class:`BayesianRegression`.
+    n_features_in_, feature_names_in_
+        As in :class:`BayesianRegression`.
     """
 
     def __init__(
         self,
+        *,
         scale: float = 1.0,
         groups: Sequence[Any] | Mapping[Any, Sequence[Any]] | None = None,
         family: str | Family = "gaussian",
@@ -701,39 +911,61 @@ class GroupLassoRegression(BayesianRegression):
         progressbar: bool = False,
         compute_map: bool = True,
     ) -> None:
-        _set_common(self, **{k: v for k, v in locals().items() if k not in ("self", "__class__")})
+        super().__init__(
+            prior=None,  # built from scale by _prior
+            family=family,
+            groups=groups,
+            standardize=standardize,
+            draws=draws,
+            tune=tune,
+            chains=chains,
+            sampler=sampler,
+            target_accept=target_accept,
+            random_state=random_state,
+            progressbar=progressbar,
+            compute_map=compute_map,
+        )
+        self.scale = scale
 
     def _prior(self) -> priors.Prior:
         return priors.GroupLasso(self.scale)
 
 
 class BayesianLogisticRegression(ClassifierMixin, _BayesianLinearModel):
-    (
-        """Binary logistic regression ``y_i ~ Bernoulli(sigmoid(a + z_i' beta))``, ``beta ~ prior``.
+    r"""Binary logistic regression with a shrinkage prior.
 
-    Any two labels are accepted: ``classes_`` holds them sorted and the second is coded 1.
-    More than two classes raise ``ValueError``.
+    .. math::
+
+        y_i \sim \mathrm{Bernoulli}\bigl(\operatorname{sigmoid}(a + z_i^\top \beta)\bigr),
+        \qquad \beta \sim \text{prior},
+
+    on the standardized design ``z_i``. Any two labels are accepted: ``classes_`` holds them
+    sorted and the second is coded 1. More than two classes raise ``ValueError``.
 
     Parameters
     ----------
-    prior : Prior, str or None
-        None: ``Gaussian(scale=2.5)`` on standardized coefficients (rstanarm's default scale).
-    groups : as in :class:`BayesianRegression`.
-    """
-        + _SAMPLING_DOC
-        + """
+    prior : shrinkage.priors.Prior, str or None, default=None
+        As in :class:`BayesianRegression`; None gives ``Gaussian(scale=2.5)`` on standardized
+        coefficients (rstanarm's default scale).
+    groups : sequence or mapping, optional
+        As in :class:`BayesianRegression`.
+    standardize, draws, tune, chains, sampler, target_accept, random_state, progressbar, compute_map
+        As in :class:`BayesianRegression`.
+
     Attributes
     ----------
     classes_ : ndarray of shape (2,)
-    coef_, intercept_ : posterior means on the logit scale, original feature scale; ``coef_``
-        has shape ``(p,)`` (one row; scikit-learn's ``LogisticRegression`` uses ``(1, p)``).
-    map_coef_, map_intercept_, idata_, model_, n_features_in_, feature_names_in_ :
-        as in :class:`BayesianRegression`.
+        The two labels, sorted; ``classes_[1]`` is coded 1.
+    coef_, intercept_ : ndarray of shape (p,) or pandas.Series, float
+        Posterior means on the logit scale, original feature scale; ``coef_`` has shape ``(p,)``
+        (one row; scikit-learn's ``LogisticRegression`` uses ``(1, p)``).
+    map_coef_, map_intercept_, idata_, model_, n_features_in_, feature_names_in_
+        As in :class:`BayesianRegression`.
     """
-    )
 
     def __init__(
         self,
+        *,
         prior: priors.Prior | str | None = None,
         groups: Sequence[Any] | Mapping[Any, Sequence[Any]] | None = None,
         standardize: bool = True,
@@ -746,7 +978,19 @@ class BayesianLogisticRegression(ClassifierMixin, _BayesianLinearModel):
         progressbar: bool = False,
         compute_map: bool = True,
     ) -> None:
-        _set_common(self, **{k: v for k, v in locals().items() if k not in ("self", "__class__")})
+        super().__init__(
+            standardize=standardize,
+            draws=draws,
+            tune=tune,
+            chains=chains,
+            sampler=sampler,
+            target_accept=target_accept,
+            random_state=random_state,
+            progressbar=progressbar,
+            compute_map=compute_map,
+        )
+        self.prior = prior
+        self.groups = groups
 
     def _prior(self) -> priors.Prior:
         return priors.Gaussian(2.5) if self.prior is None else make_prior(self.prior)

@@ -1,9 +1,30 @@
-"""Likelihood families: the noise model and link between ``mu = a + X beta`` and ``y``.
+r"""Likelihood families: the noise model and link between ``mu = a + X beta`` and ``y``.
 
 Families are given as strings (``"gaussian"``, ``"student_t"``, ``"laplace"``, ``"bernoulli"``,
 ``"poisson"``, ``"multi_gaussian"``) or as objects (to set options, e.g. a fixed ``sigma``).
 Gaussian-type families (Gaussian, Student-t, Laplace, multi-output Gaussian) see the
 standardized response when ``standardize=True``; their noise scale is then in units of sd(y).
+
+Each family owns its facts, as class attributes and methods (read by the model, the
+cross-check and the estimators):
+
+| family           | link     | datafit `F(eta)` (row average)   | `c`       | solvers datafit      |
+|------------------|----------|----------------------------------|-----------|----------------------|
+| `gaussian`       | identity | `(1/2n) sum (y_i - eta_i)^2`     | `sigma^2` | `Quadratic`          |
+| `multi_gaussian` | identity | `(1/2n) sum (y_ik - eta_ik)^2`   | `sigma^2` | `MultiTaskQuadratic` |
+| `laplace`        | identity | `(1/n) sum abs(y_i - eta_i)`     | `sigma`   | none                 |
+| `student_t`      | identity | none (not convex in eta)         | none      | none                 |
+| `bernoulli`      | logit    | `(1/n) sum log(1 + e^eta_i) - y_i eta_i` | `1` | `Logistic`           |
+| `poisson`        | log      | `(1/n) sum e^eta_i - y_i eta_i`  | `1`       | `Poisson`            |
+
+The loss scale ``c`` is the factor in
+
+.. math::
+
+    -\log p(y \mid \eta, \sigma) = \frac{n}{c}\, F(\eta) + \text{const}(\sigma),
+
+so that at fixed ``sigma`` the MAP of ``beta`` minimizes ``F(eta) + (c/n)(-log prior)``: a
+penalized problem on the datafit's row-average scale (scikit-learn's and glmnet's convention).
 """
 
 from __future__ import annotations
@@ -34,7 +55,15 @@ SUFFSTAT_RATIO = 4
 
 
 class Family:
-    """Base class of likelihood families."""
+    """Base class of likelihood families: ``y_i ~ family(g^{-1}(eta_i), ...)``.
+
+    A family says what it is on the class: its link ``g`` (:attr:`link`,
+    :meth:`inverse_link`), its datafit :math:`F` (:meth:`datafit_value`, and the matching
+    :mod:`shrinkage.solvers` class :attr:`solvers_datafit`), the loss scale ``c`` with
+    ``-log p(y | eta) = (n / c) F(eta) + const`` (:attr:`loss_scale_power`,
+    :meth:`loss_scale`), a pseudo-sigma for sigma-scaled priors (:meth:`pseudo_sigma`), and the
+    response's conditional variance and draws (:meth:`noise_variance`, :meth:`sample_response`).
+    """
 
     name: ClassVar[str] = ""
     #: the response is centred/scaled with ``standardize=True``
@@ -43,6 +72,14 @@ class Family:
     has_sigma: ClassVar[bool] = False
     #: the response is a matrix (n, k)
     multi_output: ClassVar[bool] = False
+    #: the link ``g`` with ``E[y | eta] = g^{-1}(eta)``: "identity", "logit" or "log"
+    link: ClassVar[str] = "identity"
+    #: ``k`` in the loss scale ``c = sigma^k`` (0 for families without sigma: ``c = 1``);
+    #: None when ``-log p(y | eta)`` is not ``n / c`` times a convex datafit
+    loss_scale_power: ClassVar[int | None] = None
+    #: name of the :mod:`shrinkage.solvers.datafits` class computing :meth:`datafit_value`,
+    #: or None when the solvers have none
+    solvers_datafit: ClassVar[str | None] = None
 
     def validate_y(self, y: np.ndarray) -> None:
         """Raise ``ValueError`` if ``y`` cannot come from this family."""
@@ -53,8 +90,53 @@ class Family:
             )
 
     def pseudo_sigma(self, y: np.ndarray) -> float:
-        """A noise scale for priors scaled by sigma when the family has none."""
+        """A noise scale for priors scaled by sigma when the family has none.
+
+        Piironen & Vehtari (2017): ``1 / sqrt(Var[y | eta])`` at the mean of ``y``, the noise
+        sd of the likelihood's Gaussian approximation on the linear-predictor scale (2 for the
+        Bernoulli family at ``p = 1/2``, ``1 / sqrt(mean(y))`` for Poisson); 1 here.
+        """
         return 1.0
+
+    def inverse_link(self, eta: np.ndarray) -> np.ndarray:
+        """The mean ``E[y | eta] = g^{-1}(eta)`` (identity here; see :attr:`link`)."""
+        return eta
+
+    def loss_scale(self, sigma: float) -> float:
+        """``c = sigma^k`` (:attr:`loss_scale_power`) with ``-log p(y | eta) = (n/c) F(eta)``.
+
+        Raises ``NotImplementedError`` when the negative log-likelihood has no such form.
+        """
+        if self.loss_scale_power is None:
+            raise NotImplementedError(
+                f"family {self.name!r}: -log p(y | eta) is not (n / c) times a convex datafit"
+            )
+        return float(sigma) ** self.loss_scale_power
+
+    def datafit_value(self, y: np.ndarray, eta: np.ndarray) -> float:
+        """The datafit ``F(eta)``, an average over the ``n`` rows (see the module table)."""
+        raise NotImplementedError(f"family {self.name!r} has no convex datafit")
+
+    def datafit(self):
+        """A :mod:`shrinkage.solvers` datafit object for :attr:`solvers_datafit`, or None.
+
+        Imported on call: ``import shrinkage.families`` stays free of the solvers.
+        """
+        if self.solvers_datafit is None:
+            return None
+        from shrinkage.solvers import datafits
+
+        return getattr(datafits, self.solvers_datafit)()
+
+    def noise_variance(self, mean: np.ndarray, sigma: Any = None, nu: Any = None) -> np.ndarray:
+        """``Var[y | eta]`` per draw, shape of ``mean`` (n, S); ``sigma``, ``nu``: (S,) or scalar."""
+        raise NotImplementedError(f"family {self.name!r} has no predictive variance")
+
+    def sample_response(
+        self, rng: np.random.Generator, mean: np.ndarray, sigma: Any = None, nu: Any = None
+    ) -> np.ndarray:
+        """One response per entry of ``mean`` (n, S) from ``p(y | eta)``, ``g^{-1}(eta) = mean``."""
+        raise NotImplementedError(f"family {self.name!r} cannot simulate responses")
 
     def intercept_prior(self, y: np.ndarray) -> tuple[Any, Any]:
         """Mean and sd of the default Normal intercept prior (on the linear predictor scale)."""
@@ -125,6 +207,8 @@ class Gaussian(Family):
     name: ClassVar[str] = "gaussian"
     standardize_y: ClassVar[bool] = True
     has_sigma: ClassVar[bool] = True
+    loss_scale_power: ClassVar[int | None] = 2
+    solvers_datafit: ClassVar[str | None] = "Quadratic"
 
     def __post_init__(self) -> None:
         if self.sigma is not None:
@@ -142,6 +226,19 @@ class Gaussian(Family):
 
     def intercept_prior(self, y: np.ndarray) -> tuple[Any, Any]:
         return y.mean(axis=0), 2.5 * y.std(axis=0)
+
+    def datafit_value(self, y: np.ndarray, eta: np.ndarray) -> float:
+        """``(1/2n) sum (y - eta)^2`` (summed over outputs for a matrix ``y``)."""
+        return 0.5 * np.sum((y - eta) ** 2) / y.shape[0]
+
+    def noise_variance(self, mean: np.ndarray, sigma: Any = None, nu: Any = None) -> np.ndarray:
+        """``sigma^2``."""
+        return np.broadcast_to(np.asarray(sigma) ** 2, mean.shape)
+
+    def sample_response(
+        self, rng: np.random.Generator, mean: np.ndarray, sigma: Any = None, nu: Any = None
+    ) -> np.ndarray:
+        return mean + np.asarray(sigma) * rng.standard_normal(mean.shape)
 
     def build_sigma(self, y: np.ndarray, dims: Any = None):
         import pymc as pm
@@ -192,6 +289,9 @@ class StudentT(Gaussian):
 
     nu: float | None = None
     name: ClassVar[str] = "student_t"
+    # -log p = sum (nu+1)/2 log(1 + r_i^2 / (nu sigma^2)): no convex datafit, no loss scale
+    loss_scale_power: ClassVar[int | None] = None
+    solvers_datafit: ClassVar[str | None] = None
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -206,6 +306,21 @@ class StudentT(Gaussian):
             "y", nu=nu, mu=mu, sigma=sigma, observed=y_data, shape=mu.shape, dims=dims
         )
 
+    def datafit_value(self, y: np.ndarray, eta: np.ndarray) -> float:
+        return Family.datafit_value(self, y, eta)
+
+    def noise_variance(self, mean: np.ndarray, sigma: Any = None, nu: Any = None) -> np.ndarray:
+        """``sigma^2 nu / (nu - 2)`` for ``nu > 2``, infinite otherwise."""
+        nu_arr = np.broadcast_to(np.asarray(nu, float), (mean.shape[1],))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            ratio = np.where(nu_arr > 2, nu_arr / (nu_arr - 2), np.inf)
+        return np.broadcast_to(np.asarray(sigma) ** 2 * ratio, mean.shape)
+
+    def sample_response(
+        self, rng: np.random.Generator, mean: np.ndarray, sigma: Any = None, nu: Any = None
+    ) -> np.ndarray:
+        return mean + np.asarray(sigma) * rng.standard_t(np.asarray(nu, float), size=mean.shape)
+
 
 @dataclass(frozen=True, repr=True)
 class Laplace(Gaussian):
@@ -215,11 +330,27 @@ class Laplace(Gaussian):
     """
 
     name: ClassVar[str] = "laplace"
+    # -log p = n log(2 sigma) + sum |r_i| / sigma = (n / sigma) (1/n) sum |r_i| + const
+    loss_scale_power: ClassVar[int | None] = 1
+    solvers_datafit: ClassVar[str | None] = None  # the L1 loss: linear programming
 
     def build_likelihood(self, mu, y_data, sigma, dims):
         import pymc as pm
 
         return pm.Laplace("y", mu=mu, b=sigma, observed=y_data, shape=mu.shape, dims=dims)
+
+    def datafit_value(self, y: np.ndarray, eta: np.ndarray) -> float:
+        """``(1/n) sum |y - eta|``."""
+        return np.sum(np.abs(y - eta)) / y.shape[0]
+
+    def noise_variance(self, mean: np.ndarray, sigma: Any = None, nu: Any = None) -> np.ndarray:
+        """``2 sigma^2`` (``sigma`` is the Laplace scale ``b``)."""
+        return np.broadcast_to(2.0 * np.asarray(sigma) ** 2, mean.shape)
+
+    def sample_response(
+        self, rng: np.random.Generator, mean: np.ndarray, sigma: Any = None, nu: Any = None
+    ) -> np.ndarray:
+        return rng.laplace(mean, np.broadcast_to(np.asarray(sigma), mean.shape))
 
 
 @dataclass(frozen=True, repr=True)
@@ -232,6 +363,7 @@ class MultiGaussian(Gaussian):
 
     name: ClassVar[str] = "multi_gaussian"
     multi_output: ClassVar[bool] = True
+    solvers_datafit: ClassVar[str | None] = "MultiTaskQuadratic"
 
     def validate_y(self, y: np.ndarray) -> None:
         if y.ndim != 2 or y.shape[1] < 2:
@@ -248,6 +380,10 @@ class Bernoulli(Family):
     """
 
     name: ClassVar[str] = "bernoulli"
+    link: ClassVar[str] = "logit"
+    # -log p = sum log(1 + e^eta_i) - y_i eta_i = n F(eta): c = 1
+    loss_scale_power: ClassVar[int | None] = 0
+    solvers_datafit: ClassVar[str | None] = "Logistic"
 
     def validate_y(self, y: np.ndarray) -> None:
         super().validate_y(y)
@@ -255,6 +391,23 @@ class Bernoulli(Family):
 
     def pseudo_sigma(self, y: np.ndarray) -> float:
         return 2.0
+
+    def inverse_link(self, eta: np.ndarray) -> np.ndarray:
+        """The logistic sigmoid ``1 / (1 + e^-eta)``, as ``(1 + tanh(eta/2)) / 2`` (no overflow)."""
+        return 0.5 * (1.0 + np.tanh(0.5 * eta))
+
+    def datafit_value(self, y: np.ndarray, eta: np.ndarray) -> float:
+        """``(1/n) sum log(1 + e^eta) - y eta``."""
+        return np.sum(np.logaddexp(0.0, eta) - y * eta) / y.shape[0]
+
+    def noise_variance(self, mean: np.ndarray, sigma: Any = None, nu: Any = None) -> np.ndarray:
+        """``p (1 - p)`` at ``p = mean``."""
+        return mean * (1.0 - mean)
+
+    def sample_response(
+        self, rng: np.random.Generator, mean: np.ndarray, sigma: Any = None, nu: Any = None
+    ) -> np.ndarray:
+        return rng.binomial(1, mean).astype(float)
 
     def build_likelihood(self, mu, y_data, sigma, dims):
         import pymc as pm
@@ -271,6 +424,10 @@ class Poisson(Family):
     """
 
     name: ClassVar[str] = "poisson"
+    link: ClassVar[str] = "log"
+    # -log p = sum e^eta_i - y_i eta_i + log(y_i!) = n F(eta) + const: c = 1
+    loss_scale_power: ClassVar[int | None] = 0
+    solvers_datafit: ClassVar[str | None] = "Poisson"
 
     def validate_y(self, y: np.ndarray) -> None:
         super().validate_y(y)
@@ -283,6 +440,23 @@ class Poisson(Family):
 
     def intercept_prior(self, y: np.ndarray) -> tuple[Any, Any]:
         return math.log(float(np.mean(y))), 2.5
+
+    def inverse_link(self, eta: np.ndarray) -> np.ndarray:
+        """``exp(eta)``."""
+        return np.exp(eta)
+
+    def datafit_value(self, y: np.ndarray, eta: np.ndarray) -> float:
+        """``(1/n) sum e^eta - y eta``."""
+        return np.sum(np.exp(eta) - y * eta) / y.shape[0]
+
+    def noise_variance(self, mean: np.ndarray, sigma: Any = None, nu: Any = None) -> np.ndarray:
+        """``lambda`` (``Var[y | lambda] = lambda = mean``)."""
+        return mean
+
+    def sample_response(
+        self, rng: np.random.Generator, mean: np.ndarray, sigma: Any = None, nu: Any = None
+    ) -> np.ndarray:
+        return rng.poisson(mean).astype(float)
 
     def build_likelihood(self, mu, y_data, sigma, dims):
         import pymc as pm
