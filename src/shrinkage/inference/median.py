@@ -68,7 +68,7 @@ def _check_supported(spec, fixed: dict) -> None:
     if not ok:
         raise NotImplementedError(
             "exact MAP of median regression is implemented for priors with a fixed L1 "
-            f"penalty (Laplace, BayesianLasso(lam=...)); got {prior!r}"
+            f"penalty: the Laplace and BayesianLasso(lam=...) priors; got {prior!r}"
         )
     if spec.intercept is True:
         raise NotImplementedError(

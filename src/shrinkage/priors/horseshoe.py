@@ -41,9 +41,10 @@ class Horseshoe(Prior):
     default (``form="auto"``): ``beta`` integrated out exactly, NUTS on ``lam``, ``tau``,
     ``sigma``, ``intercept`` with ``y ~ N(a, sigma^2 I + X D X')``, then exact draws of
     ``beta`` (:mod:`shrinkage.inference.marginal.sampler`); the same holds for
-    :class:`RegularizedHorseshoe` and :class:`GroupHorseshoe`. ``form="noncentred"`` samples
-    this parametrization with NUTS at ``target_accept=0.99``; other families always do. Why
-    (measured): ``docs/sampling.md``, "Why the priors' sampler defaults are what they are".
+    :class:`RegularizedHorseshoe` and :class:`GroupHorseshoe`. ``form="noncentred"``, and
+    every other likelihood family, samples this parametrization with NUTS at
+    ``target_accept=0.99``. Why (measured): ``docs/sampling.md``, "Why the priors' sampler
+    defaults are what they are".
     """
 
     global_scale: float = 1.0
