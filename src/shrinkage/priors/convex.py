@@ -139,6 +139,7 @@ class BayesianLasso(Prior):
         return pm.Laplace("beta", 0.0, sigma / lam, dims=ctx.dims)
 
     def gibbs_params(self, p: int, n: int) -> dict[str, Any]:
+        # sigma-scaled in both; lasso_lambda None: lambda^2 ~ Gamma(r, rate delta) is sampled
         return {"lasso_lambda": self.lam, "r": self.r, "delta": self.delta}
 
     def penalty_alpha(
@@ -286,6 +287,7 @@ class GroupLasso(Prior):
         return beta
 
     def gibbs_params(self, p: int, n: int) -> dict[str, Any]:
+        # Kyung et al.'s lambda = 1 / scale with weights sqrt(m_g), not sigma-scaled
         return {"lasso_lambda": 1.0 / self.scale, "sigma_scaled": False}
 
     def penalty_name_for(self, *, n_outputs: int | None = None, **kwargs: Any) -> str:
