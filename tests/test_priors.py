@@ -362,3 +362,80 @@ def test_prior_predictive_group_horseshoe():
     assert stats.ks_2samp(beta[:, 0], ref).pvalue > 1e-3
     # within a group the ratio beta_0 / beta_1 = z_0 / z_1 is standard Cauchy
     assert stats.kstest(beta[:, 0] / beta[:, 1], stats.cauchy.cdf).pvalue > 1e-3
+
+
+# ---------------------------------------------------------------- what each prior declares
+def _prior_classes():
+    found = [getattr(P, name) for name in P.__all__]
+    return [
+        c for c in found if isinstance(c, type) and issubclass(c, P.Prior) and c is not P.Prior
+    ]
+
+
+def test_every_prior_declares_what_it_is():
+    from shrinkage.inference.gibbs.core import UPDATES
+    from shrinkage.solvers import penalties
+
+    classes = _prior_classes()
+    assert set(classes) == set(P.PRIOR_NAMES.values())  # every prior has a name, and only priors
+    for cls in classes:
+        assert cls.penalty_name is None or hasattr(penalties, cls.penalty_name), cls
+        assert cls.exact_map in (True, False) and cls.noise_scaled in (True, False), cls
+        assert cls.exact_map == (cls.penalty_name is not None), cls  # exact MAP <=> convex
+        assert cls.local_scales in (None, "feature", "group"), cls
+        assert cls.has_tau in (True, False), cls
+        if cls.local_scales is not None:  # a normal scale mixture: the marginal form's builder
+            assert callable(getattr(cls, "build_scale", None)), cls
+        assert cls.gibbs_updates is None or cls.gibbs_updates in UPDATES, cls
+        if cls.gibbs_updates is not None:
+            assert UPDATES[cls.gibbs_updates].needs_groups == cls.needs_groups, cls
+    # the update sets are exactly the ones the priors name, under names no prior class uses
+    assert set(UPDATES) == {c.gibbs_updates for c in classes} - {None}
+    assert not {u.__name__ for u in UPDATES.values()} & {c.__name__ for c in classes}
+
+
+# the Gibbs translation of each prior (the table of shrinkage.inference.gibbs.spec), p=4, n=25
+GIBBS = [
+    (P.Gaussian(0.5), "gaussian", {"scale": 0.5, "sigma_scaled": False}),
+    (P.Laplace(0.3), "laplace", {"b": 0.3}),
+    (P.BayesianLasso(), "bayesian_lasso", {"lasso_lambda": None, "r": 1.0, "delta": 1.78}),
+    (P.BayesianLasso(lam=2.0), "bayesian_lasso", {"lasso_lambda": 2.0, "r": 1.0, "delta": 1.78}),
+    (P.Horseshoe(0.5), "horseshoe", {"global_scale": 0.5, "sigma_scaled": False}),
+    (P.GroupHorseshoe(), "group_horseshoe", {"global_scale": 1.0, "sigma_scaled": False}),
+    (P.GroupLasso(0.5), "group_lasso", {"lasso_lambda": 2.0, "sigma_scaled": False}),
+    (
+        P.RegularizedHorseshoe(expected_nonzero=2.0),
+        "regularized_horseshoe",
+        {
+            "global_scale": 2.0 / (PF - 2.0) / math.sqrt(N),  # tau0 per unit sigma
+            "sigma_scaled": True,
+            "slab_scale": 2.0,
+            "slab_df": 4.0,
+            "slab_sigma_scaled": False,
+        },
+    ),
+]
+
+
+@pytest.mark.parametrize(("prior", "name", "params"), GIBBS, ids=lambda v: repr(v)[:30])
+def test_gibbs_arguments_come_from_the_prior(prior, name, params):
+    from shrinkage.inference.gibbs.core import _check_prior
+    from shrinkage.inference.gibbs.spec import gibbs_arguments
+    from shrinkage.model import get_spec
+
+    args = gibbs_arguments(get_spec(_model(prior)))
+    assert args["prior"] == name == prior.gibbs_updates
+    assert args["prior_params"] == pytest.approx(params)
+    assert (args["groups"] is not None) == prior.needs_groups
+    _check_prior(name, PF, args["groups"], args["prior_params"])  # the core accepts them
+
+
+def test_every_prior_with_gibbs_updates_has_a_translation():
+    covered = {type(prior) for prior, _, _ in GIBBS}
+    assert covered == {c for c in _prior_classes() if c.gibbs_updates is not None}
+    assert P.ElasticNet.gibbs_updates is None
+    from shrinkage.inference.gibbs.spec import gibbs_arguments
+    from shrinkage.model import get_spec
+
+    with pytest.raises(ValueError, match="sampler='gibbs' supports the"):
+        gibbs_arguments(get_spec(_model(P.ElasticNet())))

@@ -39,8 +39,10 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from shrinkage import priors
 from shrinkage.families import Family, get_family
+from shrinkage.priors.registry import PRIOR_NAMES, make_prior
 
 __all__ = [
+    "PRIOR_NAMES",
     "BayesianLassoRegression",
     "BayesianLogisticRegression",
     "BayesianRegression",
@@ -51,52 +53,7 @@ __all__ = [
     "make_prior",
 ]
 
-#: prior names accepted as strings (``prior="laplace"``) -> prior class
-PRIOR_NAMES: dict[str, type[priors.Prior]] = {
-    "gaussian": priors.Gaussian,
-    "normal": priors.Gaussian,
-    "ridge": priors.Gaussian,
-    "laplace": priors.Laplace,
-    "lasso": priors.Laplace,
-    "bayesian_lasso": priors.BayesianLasso,
-    "elastic_net": priors.ElasticNet,
-    "horseshoe": priors.Horseshoe,
-    "regularized_horseshoe": priors.RegularizedHorseshoe,
-    "group_lasso": priors.GroupLasso,
-    "group_horseshoe": priors.GroupHorseshoe,
-}
-
-# priors whose MAP find_map computes exactly (pm.Normal / pm.Laplace coefficients)
-# priors whose non-smooth terms find_map handles by their prox (docs/conventions.md, Exact MAP)
-_EXACT_MAP_PRIORS = (
-    priors.Gaussian,
-    priors.Laplace,
-    priors.BayesianLasso,
-    priors.ElasticNet,
-    priors.GroupLasso,
-)
 _ROW_CHUNK = 1000  # rows per block when averaging over draws (memory: chunk x draws floats)
-
-
-def make_prior(prior: str | priors.Prior | None = None, **kwargs: Any) -> priors.Prior:
-    """A prior object from a name in :data:`PRIOR_NAMES` (with keyword arguments) or as is.
-
-    ``None`` gives ``Gaussian(scale=1.0)``: ``beta_j ~ N(0, 1)`` on the standardized scale.
-    """
-    if prior is None:
-        prior = "gaussian"
-    if isinstance(prior, priors.Prior):
-        if kwargs:
-            raise TypeError("keyword arguments are only accepted with a prior name")
-        return prior
-    if not isinstance(prior, str):
-        raise TypeError(
-            f"prior must be a shrinkage.priors.Prior, a name or None; got {type(prior).__name__}"
-        )
-    key = prior.lower().replace("-", "_")
-    if key not in PRIOR_NAMES:
-        raise ValueError(f"unknown prior {prior!r}; choose one of {sorted(PRIOR_NAMES)}")
-    return PRIOR_NAMES[key](**kwargs)
 
 
 def _seed(random_state: Any) -> int | None:
@@ -255,7 +212,7 @@ class _BayesianLinearModel(BaseEstimator):
     @staticmethod
     def _map_applies(prior: priors.Prior, family: Family) -> bool:
         """find_map is exact for these priors with any likelihood but the Laplace one."""
-        return isinstance(prior, _EXACT_MAP_PRIORS) and family.name != "laplace"
+        return prior.exact_map and family.name != "laplace"
 
     # -- pickling: a pymc.Model does not pickle, so it is rebuilt from its spec ----------------
     def __getstate__(self) -> dict[str, Any]:

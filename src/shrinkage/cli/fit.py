@@ -179,12 +179,9 @@ def _load(args: argparse.Namespace) -> tuple[pd.DataFrame, pd.Series]:
 
 
 def _estimator(args: argparse.Namespace, groups: Any):
-    from shrinkage.estimators import (
-        BayesianLogisticRegression,
-        BayesianRegression,
-        make_prior,
-    )
+    from shrinkage.estimators import BayesianLogisticRegression, BayesianRegression
     from shrinkage.families import get_family
+    from shrinkage.priors.registry import make_prior
 
     try:
         prior = make_prior(args.prior, **parse_prior_args(args.prior_arg))

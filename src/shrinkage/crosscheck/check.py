@@ -246,7 +246,7 @@ def _not_applicable(spec) -> str | None:
             "the intercept has a Normal prior, while the solvers and scikit-learn leave it "
             "unpenalized; build the model with intercept='flat' (or False) to cross-check"
         )
-    if getattr(prior, "needs_groups", False) and family.multi_output and design.groups is not None:
+    if prior.needs_groups and family.multi_output and design.groups is not None:
         if len(np.unique(design.groups)) != design.n_features:
             return "multi-output group prior with blocks of features: no solvers penalty"
     return None

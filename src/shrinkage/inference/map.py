@@ -24,7 +24,6 @@ until the unit-step prox-gradient residual (the KKT violation) is below ``tol``.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, field
 
 import numpy as np
 import pymc as pm
@@ -32,43 +31,11 @@ import pytensor.tensor as pt
 from sklearn.exceptions import ConvergenceWarning
 
 from shrinkage.inference._problem import CompositeProblem
+from shrinkage.inference.map_result import MapResult
 from shrinkage.inference.median import is_median_regression, median_map
 from shrinkage.priors.potentials import group_l2_potential, l1_potential
 
 __all__ = ["MapResult", "find_map", "group_l2_potential", "l1_potential"]
-
-
-@dataclass
-class MapResult:
-    """Result of :func:`find_map`.
-
-    Attributes
-    ----------
-    values : dict
-        Free and deterministic variables on the constrained scale (e.g. ``beta``, ``sigma``,
-        ``beta_original``); exact zeros are exact.
-    certificate : float
-        ``||z - prox_g(z - grad f(z))||_inf`` over the optimized unconstrained coordinates:
-        ``|d(-logp)/dz|`` on smooth ones, the KKT (subgradient) violation on L1 / group ones.
-    n_iter : int
-        Proximal-gradient plus Newton iterations.
-    converged : bool
-        ``certificate <= tol``.
-    objective : float
-        ``-model.logp(jacobian=False)`` at the optimum.
-    unconstrained : dict
-        Value variables (PyMC's transformed space, e.g. ``sigma_log__``) at the optimum.
-    """
-
-    values: dict[str, np.ndarray]
-    certificate: float
-    n_iter: int
-    converged: bool
-    objective: float
-    unconstrained: dict[str, np.ndarray] = field(repr=False, default_factory=dict)
-
-    def __getitem__(self, name: str) -> np.ndarray:
-        return self.values[name]
 
 
 def find_map(

@@ -34,8 +34,11 @@ not apply. Instead:
 
 The certificate is the larger of the LP duality gap divided by sigma (units of ``F``; HiGHS'
 vertex gives ~1e-12) and ``|dF / d log sigma|`` from the model's own compiled gradient.
-Supported: priors ``Laplace`` and ``BayesianLasso(lam=...)``; intercept ``"flat"`` or
-``False`` (a Normal intercept prior makes the problem a QP).
+Supported: priors whose penalty is ``L1`` with a fixed weight (``penalty_name == "L1"`` and
+``penalty_alpha`` defined: ``Laplace``, ``BayesianLasso(lam=...)``); ``kappa`` is that penalty
+at ``n = 1`` with the Laplace likelihood's loss scale ``c = sigma``, and ``b_j`` follows
+``sigma`` when the prior is ``noise_scaled``. Intercept ``"flat"`` or ``False`` (a Normal
+intercept prior makes the problem a QP).
 """
 
 from __future__ import annotations
@@ -48,6 +51,8 @@ from scipy import sparse
 from scipy.optimize import linprog
 from sklearn.exceptions import ConvergenceWarning
 
+from shrinkage.inference.map_result import MapResult
+
 __all__ = ["is_median_regression", "median_map"]
 
 
@@ -58,14 +63,12 @@ def is_median_regression(model: pm.Model) -> bool:
 
 
 def _check_supported(spec, fixed: dict) -> None:
-    from shrinkage.priors import BayesianLasso, Laplace
-
     prior = spec.prior
-    ok = isinstance(prior, Laplace) or (isinstance(prior, BayesianLasso) and prior.lam is not None)
+    ok = prior.penalty_name == "L1" and prior.penalty_alpha(1.0, 1) is not None
     if not ok:
         raise NotImplementedError(
-            f"exact MAP of median regression is implemented for the Laplace and "
-            f"BayesianLasso(lam=...) priors; got {prior!r}"
+            "exact MAP of median regression is implemented for priors with a fixed L1 "
+            f"penalty: the Laplace and BayesianLasso(lam=...) priors; got {prior!r}"
         )
     if spec.intercept is True:
         raise NotImplementedError(
@@ -119,19 +122,20 @@ def _sigma_update(T: float, m: int, family, y: np.ndarray) -> float:
 
 def median_map(model: pm.Model, *, tol: float, max_iter: int, fixed: dict | None):
     """Exact MAP of a ``build_model`` median regression (see module docstring)."""
-    from shrinkage.inference.map import MapResult
-    from shrinkage.priors import BayesianLasso
-
     spec = model._shrinkage_spec
     fixed = dict(fixed or {})
     _check_supported(spec, fixed)
     X, y, family = spec.design.X, spec.design.y, spec.family
     n, p = X.shape
     intercept = spec.intercept is not False
-    lam = spec.prior.lam if isinstance(spec.prior, BayesianLasso) else None
+    prior = spec.prior
 
-    def kappa(sigma):  # sigma x (L1 weight 1/b)
-        return lam if lam is not None else sigma / spec.prior.scale
+    def kappa(sigma):  # sigma x (L1 weight 1/b): the L1 penalty at n = 1 with c = sigma
+        s = 1.0 if prior.noise_scaled else sigma  # b = sigma / lambda: kappa = lambda
+        return prior.penalty_alpha(s, 1, loss_scale=s)["alpha"]
+
+    # with b = sigma / lambda, F has lambda ||beta||_1 / sigma and p log sigma more
+    lam = kappa(1.0) if prior.noise_scaled else None
 
     sigma_known = family.sigma if family.sigma is not None else fixed.get("sigma")
     sigma = float(sigma_known) if sigma_known is not None else float(np.mean(np.abs(y)))
@@ -154,10 +158,10 @@ def median_map(model: pm.Model, *, tol: float, max_iter: int, fixed: dict | None
         sigma = _sigma_update(T, n + (p if lam is not None else 0), family, y)
         previous = current
     estimated = sigma_known is None
-    return _result(model, beta, a, sigma, primal - dual, n_iter, tol, estimated, MapResult)
+    return _result(model, beta, a, sigma, primal - dual, n_iter, tol, estimated)
 
 
-def _result(model, beta, a, sigma, gap, n_iter, tol, estimated, MapResult):
+def _result(model, beta, a, sigma, gap, n_iter, tol, estimated):
     point = model.initial_point()
     point["beta"] = np.asarray(beta, dtype=float).reshape(point["beta"].shape)
     if "intercept" in point:

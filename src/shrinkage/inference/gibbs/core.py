@@ -51,9 +51,9 @@ horseshoe and regularized horseshoe run their collapsed ``(lam_j, beta_j)`` swee
 ``local_sweeps`` times [1], each followed by a slice update of ``sigma^2 | beta`` (O(1)),
 then, for the horseshoe and group horseshoe not tied to ``sigma``, a move scaling ``tau`` and
 the bulk of ``beta`` together with ``sigma^2`` integrated out (``noise_scale_move``);
-(3) the intercept. The horseshoe family keeps every ``thin``-th sweep [3]: its global scale
-moves little per sweep (lag-1 autocorrelation ~0.85 at n=200, p=5000), and more local sweeps
-per global step did not help (ESS of ``tau`` 115 with 1, 114 with 8, per 2 x 1000 draws).
+(3) the intercept. The horseshoe family keeps every ``thin``-th sweep [4]: its global scale
+moves little per sweep, and more local sweeps per global step do not help (measured:
+``docs/sampling.md``, "Why the priors' sampler defaults are what they are").
 The flat intercept is integrated out of steps (1)-(2) by centring and rotating onto
 ``1``-perp (hence ``n - 1`` rows). Every step leaves the posterior invariant exactly.
 """
@@ -71,11 +71,37 @@ from shrinkage._validation import (
     check_consistent_length,
     check_positive,
 )
-from shrinkage.inference.gibbs.priors import DEFAULTS, GROUP_PRIORS, PRIORS, Prior
+from shrinkage.inference.gibbs.horseshoe import (
+    GroupHorseshoeUpdates,
+    HorseshoeUpdates,
+    RegularizedHorseshoeUpdates,
+)
+from shrinkage.inference.gibbs.priors import (
+    BayesianLassoUpdates,
+    GaussianUpdates,
+    GroupLassoUpdates,
+    LaplaceUpdates,
+    Updates,
+)
 from shrinkage.inference.gibbs.sigma import Intercept, Sigma
 from shrinkage.inference.linear_gaussian import LinearGaussian
 
-__all__ = ["gibbs_sample"]
+__all__ = ["UPDATES", "gibbs_sample"]
+
+#: update sets by name: the ``prior`` argument of :func:`gibbs_sample`, and the
+#: ``gibbs_updates`` attribute of the :mod:`shrinkage.priors` classes
+UPDATES: dict[str, type[Updates]] = {
+    u.name: u
+    for u in (
+        GaussianUpdates,
+        LaplaceUpdates,
+        BayesianLassoUpdates,
+        HorseshoeUpdates,
+        RegularizedHorseshoeUpdates,
+        GroupLassoUpdates,
+        GroupHorseshoeUpdates,
+    )
+}
 
 _POSITIVE = ("scale", "b", "lasso_lambda", "r", "delta", "global_scale", "slab_scale", "slab_df")
 
@@ -114,9 +140,8 @@ def gibbs_sample(
     draws, chains : int
         Kept draws and independent chains.
     tune : int, optional
-        Discarded warm-up sweeps. Default: the prior's (150 for the horseshoe family, whose
-        chains are stationary within ~50 sweeps of their dispersed starts at n=200,
-        p=1000-5000; 1000 otherwise).
+        Discarded warm-up sweeps. Default: the prior's (150 for the horseshoe family, 1000
+        otherwise).
     random_seed : int, optional
         Seeds a :class:`numpy.random.SeedSequence` spawned into one stream per chain.
     groups : array-like of int, shape (p,), optional
@@ -159,7 +184,7 @@ def gibbs_sample(
     if n < 3:
         raise ValueError(f"need at least 3 rows; got {n}")
     params, labels = _check_prior(prior, p, groups, prior_params)
-    spec = PRIORS[prior](p, labels, params)
+    spec = UPDATES[prior](p, labels, params)
     thin = resolve_thin(prior, thin)
     tune = resolve_tune(prior, tune)
     for name, value in (("draws", draws), ("tune", tune), ("chains", chains), ("thin", thin)):
@@ -183,21 +208,21 @@ def gibbs_sample(
 
 def resolve_thin(prior: str, thin: int | None) -> int:
     """Sweeps per kept draw: ``thin``, or the prior's default (4 for the horseshoe family)."""
-    return PRIORS[prior].default_thin if thin is None else thin
+    return UPDATES[prior].default_thin if thin is None else thin
 
 
 def resolve_tune(prior: str, tune: int | None) -> int:
     """Warm-up sweeps: ``tune``, or the prior's default (150 for the horseshoe family)."""
-    return PRIORS[prior].default_tune if tune is None else tune
+    return UPDATES[prior].default_tune if tune is None else tune
 
 
 def _check_prior(prior, p, groups, prior_params):
-    if prior not in PRIORS:
-        raise ValueError(f"unknown prior {prior!r}; choose one of {sorted(PRIORS)}")
+    if prior not in UPDATES:
+        raise ValueError(f"unknown prior {prior!r}; choose one of {sorted(UPDATES)}")
     sweeps = (prior_params or {}).get("local_sweeps", 1)
     if not isinstance(sweeps, (int, np.integer)) or sweeps < 1:
         raise ValueError(f"local_sweeps must be a positive integer; got {sweeps!r}")
-    params = dict(DEFAULTS[prior])
+    params = dict(UPDATES[prior].defaults)
     unknown = set(prior_params or {}) - set(params)
     if unknown:
         raise ValueError(f"unknown prior_params for {prior!r}: {sorted(unknown)}")
@@ -206,7 +231,7 @@ def _check_prior(prior, p, groups, prior_params):
         if params.get(key) is not None:
             params[key] = check_positive(params[key], key)
     labels = None
-    if prior in GROUP_PRIORS:
+    if UPDATES[prior].needs_groups:
         if groups is None:
             raise ValueError(f"prior {prior!r} needs `groups` (one integer label per column)")
         raw = np.asarray(groups)
@@ -267,13 +292,15 @@ def _drop_intercept(Xc: np.ndarray, yc: np.ndarray) -> tuple[np.ndarray, np.ndar
 def _run_chain_1thread(*args):
     from threadpoolctl import threadpool_limits
 
-    # one BLAS thread: the matrices are small, and threaded BLAS on a loaded machine was ~90x
-    # slower here (0.16 ms -> 14 ms for X D X' with n=100, p=200); chains use the cores instead
+    # one BLAS thread: the matrices are small and threaded BLAS on a loaded machine is far
+    # slower (docs/sampling.md); the chains use the cores instead
     with threadpool_limits(1):
         return _run_chain(*args)
 
 
-def _run_chain(X, y, spec: Prior, draws, tune, thin, noise, intercept, method, seed, progressbar):
+def _run_chain(
+    X, y, spec: Updates, draws, tune, thin, noise, intercept, method, seed, progressbar
+):
     """Run one chain; return arrays with a leading draw dimension."""
     rng = np.random.default_rng(seed)
     prior = copy.deepcopy(spec)

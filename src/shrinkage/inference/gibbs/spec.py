@@ -1,29 +1,23 @@
 """Translate a model of :func:`shrinkage.build_model` into the Gibbs core's arguments, and back.
 
-The Gibbs core (:mod:`.gibbs`) is told the exact model that ``build_model`` wrote in PyMC:
+The Gibbs core (:mod:`.core`) is told the exact model that ``build_model`` wrote in PyMC. The
+prior says how, once, on its class (:class:`shrinkage.priors.Prior`): ``gibbs_updates`` names
+its update set and ``gibbs_params(p, n)`` gives that set's parameters, e.g.
+``RegularizedHorseshoe(p0, s, nu)`` -> ``"regularized_horseshoe"`` with ``tau ~ C+(0, tau0)``,
+``tau0 = p0/(p - p0) sigma/sqrt(n)`` (sigma-scaled, global scale ``p0/(p - p0)/sqrt(n)``) and
+the slab ``c^2 ~ InvGamma(nu/2, nu s^2/2)`` on beta's own scale. The family gives the rest:
 
 ==================================  ==========================================================
-PyMC model (``priors.py``)           Gibbs core
+PyMC model                           Gibbs core
 ==================================  ==========================================================
-``Gaussian(scale)``                  ``"gaussian"``, ``scale``, not sigma-scaled
-``Laplace(scale)``                   ``"laplace"``, ``b = scale``
-``BayesianLasso(lam, r, delta)``     ``"bayesian_lasso"`` (sigma-scaled in both)
-``Horseshoe(global_scale)``          ``"horseshoe"``, ``tau ~ C+(0, global_scale)``, not
-                                     sigma-scaled
-``RegularizedHorseshoe(p0, s, nu)``  ``"regularized_horseshoe"``, ``tau ~ C+(0, tau0)`` with
-                                     ``tau0 = p0/(p - p0) sigma/sqrt(n)`` (sigma-scaled, global
-                                     scale ``p0/(p - p0)/sqrt(n)``), slab ``c^2 ~ InvGamma(nu/2,
-                                     nu s^2/2)`` on beta's own scale
-``GroupLasso(scale)``                ``"group_lasso"``, ``lambda = 1/scale``, weights
-                                     ``sqrt(m_g)``, not sigma-scaled
-``GroupHorseshoe(global_scale)``     ``"group_horseshoe"``, not sigma-scaled
 Gaussian family ``sigma``            fixed, ``sigma_prior="jeffreys"``, or ``HalfNormal(s)``
                                      with ``s = sigma_scale`` or ``sd(y)`` on the model's scale
 intercept ``True`` / ``"flat"`` /    ``Normal(mean(y), 2.5 sd(y))`` / flat / none
 ``False``
 ==================================  ==========================================================
 
-Other priors (``ElasticNet``) and families raise ``ValueError``.
+Priors without Gibbs updates (``gibbs_updates = None``, e.g. ``ElasticNet``) and other
+families raise ``ValueError``.
 """
 
 from __future__ import annotations
@@ -32,48 +26,26 @@ from typing import Any
 
 import numpy as np
 
-from shrinkage import priors
 from shrinkage.families import Gaussian as GaussianFamily
 from shrinkage.model import ModelSpec
+from shrinkage.priors import PRIOR_NAMES, Prior
 
 __all__ = ["gibbs_arguments", "model_variables", "prefer_gibbs"]
 
-_SUPPORTED = (
-    "Gaussian, Laplace, BayesianLasso, Horseshoe, RegularizedHorseshoe, GroupLasso and "
-    "GroupHorseshoe priors with the Gaussian family"
-)
-
 
 def _unsupported(what: str) -> ValueError:
+    names = sorted({c.__name__ for c in PRIOR_NAMES.values() if c.gibbs_updates is not None})
     return ValueError(
-        f"sampler='gibbs' supports the {_SUPPORTED}; got {what}. Use sampler='nutpie' or 'pymc'"
+        f"sampler='gibbs' supports the {', '.join(names)} priors with the Gaussian family; "
+        f"got {what}. Use sampler='nutpie' or 'pymc'"
     )
 
 
-def _prior_arguments(prior: priors.Prior, p: int, n: int) -> tuple[str, dict[str, Any]]:
-    """Gibbs prior name and parameters for a :mod:`shrinkage.priors` object (module table)."""
-    kind = type(prior)
-    if kind is priors.Gaussian:
-        return "gaussian", {"scale": prior.scale, "sigma_scaled": False}
-    if kind is priors.Laplace:
-        return "laplace", {"b": prior.scale}
-    if kind is priors.BayesianLasso:
-        return "bayesian_lasso", {"lasso_lambda": prior.lam, "r": prior.r, "delta": prior.delta}
-    if kind is priors.Horseshoe:
-        return "horseshoe", {"global_scale": prior.global_scale, "sigma_scaled": False}
-    if kind is priors.GroupHorseshoe:
-        return "group_horseshoe", {"global_scale": prior.global_scale, "sigma_scaled": False}
-    if kind is priors.RegularizedHorseshoe:
-        return "regularized_horseshoe", {
-            "global_scale": prior.tau0(p, n, 1.0),  # tau0 per unit sigma
-            "sigma_scaled": True,
-            "slab_scale": prior.slab_scale,
-            "slab_df": prior.slab_df,
-            "slab_sigma_scaled": False,
-        }
-    if kind is priors.GroupLasso:
-        return "group_lasso", {"lasso_lambda": 1.0 / prior.scale, "sigma_scaled": False}
-    raise _unsupported(f"prior {kind.__name__}")
+def _prior_arguments(prior: Prior, p: int, n: int) -> tuple[str, dict[str, Any]]:
+    """Gibbs update-set name and parameters the prior declares (``gibbs_updates``)."""
+    if prior.gibbs_updates is None:
+        raise _unsupported(f"prior {type(prior).__name__}")
+    return prior.gibbs_updates, prior.gibbs_params(p, n)
 
 
 def gibbs_arguments(spec: ModelSpec) -> dict[str, Any]:
@@ -93,7 +65,7 @@ def gibbs_arguments(spec: ModelSpec) -> dict[str, Any]:
         "y": y,
         "prior": prior,
         "prior_params": params,
-        "groups": design.groups if prior.startswith("group") else None,
+        "groups": design.groups if spec.prior.needs_groups else None,
         "fixed_sigma": family.sigma,
         "sigma_prior": family.sigma_prior,
         "sigma_scale": scale,
@@ -103,7 +75,7 @@ def gibbs_arguments(spec: ModelSpec) -> dict[str, Any]:
 
 def model_variables(res: dict[str, np.ndarray], args: dict[str, Any], spec: ModelSpec):
     """The PyMC model's free and deterministic variables computed from the Gibbs draws."""
-    design, prior = spec.design, spec.prior
+    design = spec.design
     beta = res["beta"]
     sigma = res["sigma"] if args["fixed_sigma"] is None else None
     out: dict[str, np.ndarray] = {"beta": beta}
@@ -120,13 +92,13 @@ def model_variables(res: dict[str, np.ndarray], args: dict[str, Any], spec: Mode
         out["lasso_lambda2"] = res["lasso_lambda"] ** 2
     if "tau" not in res:
         return out
-    lam, tau = res["lam"], res["tau"]
-    if isinstance(prior, priors.RegularizedHorseshoe):
-        s = res["sigma"]  # the core records tau / sigma (sigma-scaled global scale)
-        out["tau_z"] = tau / args["prior_params"]["global_scale"]
-        tau = tau * s
+    lam, tau, params = res["lam"], res["tau"], args["prior_params"]
+    if params.get("sigma_scaled"):  # the core records tau / sigma; the model has tau_z, tau
+        out["tau_z"] = tau / params["global_scale"]
+        tau = tau * res["sigma"]
+    if "c2" in res:  # regularized horseshoe: slab on beta's own scale, c2 = slab_scale^2 c2_z
         c2 = res["c2"]
-        out["c2"], out["c2_z"] = c2, c2 / prior.slab_scale**2
+        out["c2"], out["c2_z"] = c2, c2 / params["slab_scale"] ** 2
         local = np.sqrt(c2[..., None] * lam**2 / (c2[..., None] + tau[..., None] ** 2 * lam**2))
     else:
         local = lam[..., args["groups"]] if args["groups"] is not None else lam
@@ -136,18 +108,16 @@ def model_variables(res: dict[str, np.ndarray], args: dict[str, Any], spec: Mode
 
 
 def prefer_gibbs(spec: ModelSpec) -> bool:
-    """The ``sampler="auto"`` rule: Gibbs where it is the faster exact choice (measured).
+    """The ``sampler="auto"`` rule: Gibbs where it is the faster exact choice.
 
-    Gaussian family, a horseshoe-family prior (horseshoe, regularized, group horseshoe) and
-    ``p > n``. Measured (4 chains x 1000, shared 2-core machine): horseshoe n=100, p=200,
-    5 signals: Gibbs 0 divergences, max r_hat 1.005, min bulk ESS 601 in 38 s (15.8 ESS/s);
-    textbook non-centred NUTS 201 divergences, 15.7 ESS/s. For ``p <= n`` NUTS on the
-    horseshoe is cheap and the choice stays with NUTS.
+    Gaussian family, a prior with Gibbs updates and local and global scales (the horseshoe
+    family: ``local_scales`` and ``has_tau``) and ``p > n``. For ``p <= n`` NUTS on the
+    horseshoe is cheap and the choice stays with NUTS (measured: ``docs/sampling.md``).
     """
     try:
         gibbs_arguments(spec)
     except ValueError:
         return False
-    horseshoes = (priors.Horseshoe, priors.RegularizedHorseshoe, priors.GroupHorseshoe)
-    design = spec.design
-    return type(spec.prior) in horseshoes and design.n_features > design.n_obs
+    prior, design = spec.prior, spec.design
+    scale_mixture = prior.local_scales is not None and prior.has_tau
+    return scale_mixture and design.n_features > design.n_obs

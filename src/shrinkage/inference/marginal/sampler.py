@@ -35,7 +35,6 @@ import numpy as np
 import pymc as pm
 import xarray as xr
 
-from shrinkage import priors
 from shrinkage.families import Gaussian as GaussianFamily
 from shrinkage.inference.linear_gaussian import LinearGaussian
 from shrinkage.inference.marginal.op import MarginalGaussian
@@ -44,13 +43,16 @@ from shrinkage.priors import BuildContext
 
 __all__ = ["build_marginal_model", "marginal_supported", "sample_marginal"]
 
-_HORSESHOES = (priors.Horseshoe, priors.RegularizedHorseshoe, priors.GroupHorseshoe)
 _SD = "beta_prior_sd"  # helper deterministic of the collapsed model, dropped from the output
 
 
 def marginal_supported(spec: ModelSpec) -> bool:
-    """Single-output Gaussian family (exactly) with a horseshoe-family prior."""
-    return type(spec.family) is GaussianFamily and type(spec.prior) in _HORSESHOES
+    """Single-output Gaussian family (exactly) with a normal scale-mixture prior: one with
+    local and global scales (``local_scales``, ``has_tau``; the horseshoe family), written
+    ``beta = z * build_scale(ctx)``."""
+    prior = spec.prior
+    scale_mixture = prior.local_scales is not None and prior.has_tau
+    return type(spec.family) is GaussianFamily and scale_mixture
 
 
 def build_marginal_model(spec: ModelSpec, method: str = "auto") -> pm.Model:
@@ -62,9 +64,9 @@ def build_marginal_model(spec: ModelSpec, method: str = "auto") -> pm.Model:
     """
     if not marginal_supported(spec):
         raise ValueError(
-            "the marginal form needs the single-output Gaussian family and a Horseshoe, "
-            f"RegularizedHorseshoe or GroupHorseshoe prior; got {type(spec.prior).__name__} "
-            f"with family {spec.family.name!r}"
+            "the marginal form needs the single-output Gaussian family and a prior with local "
+            "and global scales (the horseshoe family); got "
+            f"{type(spec.prior).__name__} with family {spec.family.name!r}"
         )
     design, family = spec.design, spec.family
     coords: dict[str, Any] = {"feature": design.feature_names}
