@@ -21,7 +21,10 @@ from .._validation import (
     check_nonnegative,
     check_positive_int,
 )
-from . import _cd_kernels as K
+from ._kernels_bcd import bcd_group, bcd_multitask
+from ._kernels_cd import cd_gram, cd_ls
+from ._kernels_penalty import sep_terms
+from ._kernels_prox_newton import pn_glm
 from .datafits import Logistic, MultiTaskQuadratic, Poisson, Quadratic
 from .penalties import L21, GroupLasso, SeparablePenalty
 
@@ -167,7 +170,8 @@ def _dual_scaling(penalty, xtt: np.ndarray) -> tuple[float, float]:
     """Scaling ``s`` making ``s * theta`` dual feasible, and the penalty's conjugate there."""
     if isinstance(penalty, SeparablePenalty):
         a, b = penalty.l1_l2(xtt.shape[0])
-        return K._sep_dual(xtt, a, b)
+        _, s, conj, _ = sep_terms(np.zeros(xtt.shape[0]), xtt, a, b)
+        return s, conj
     if isinstance(penalty, GroupLasso):
         norms = np.array([np.linalg.norm(xtt[idx]) for _, idx in penalty.blocks()])
         limits = penalty.alpha * penalty.weights
@@ -264,11 +268,11 @@ def solve_prepared(
         n_iter, cert, c = _fista(prob, penalty, w, c, tol, max_iter)
     elif isinstance(df, MultiTaskQuadratic):
         R = np.ascontiguousarray(y - X @ w)
-        n_iter, cert = K.bcd_multitask(X, w, R, penalty.alpha, prob.lipschitz(), tol, max_iter)
+        n_iter, cert = bcd_multitask(X, w, R, penalty.alpha, prob.lipschitz(), tol, max_iter)
     elif isinstance(penalty, GroupLasso):
         eta = X @ w + c
         gw = penalty.alpha * penalty.weights
-        n_iter, cert, c = K.bcd_group(
+        n_iter, cert, c = bcd_group(
             X, y, w, eta, c, penalty.order, penalty.ptr, gw, prob.group_lipschitz(penalty),
             df.kind, tol, max_iter, gap, prob.glm_intercept,
         )  # fmt: skip
@@ -276,13 +280,13 @@ def solve_prepared(
         a, b = penalty.l1_l2(prob.n_features)
         if isinstance(df, Quadratic) and prob.use_gram(tol):
             G, Xty, yy = prob.gram()
-            n_iter, cert = K.cd_gram(G, Xty, yy, X.shape[0], w, a, b, tol, max_iter, gap)
+            n_iter, cert = cd_gram(G, Xty, yy, X.shape[0], w, a, b, tol, max_iter, gap)
         elif isinstance(df, Quadratic):
             r = y - X @ w
-            n_iter, cert = K.cd_quadratic(X, y, w, r, a, b, prob.lipschitz(), tol, max_iter, gap)
+            n_iter, cert = cd_ls(X, y, w, r, a, b, prob.lipschitz(), tol, max_iter, gap)
         else:
             eta = X @ w + c
-            n_iter, cert, c = K.pn_glm(
+            n_iter, cert, c = pn_glm(
                 X, y, w, eta, c, a, b, df.kind, tol, max_iter, gap, prob.glm_intercept
             )
     kind = "duality_gap" if gap else "kkt"
