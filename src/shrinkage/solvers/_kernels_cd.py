@@ -49,6 +49,13 @@ def _grow(in_ws, w, grad, a, ws_buf):
 
 
 @njit(**JIT)
+def _ws_buffers(p):
+    """State of the working-set loop: membership flags (kept across outer steps, so the set
+    only grows), the set's indices and the full gradient."""
+    return fill(np.empty(p, dtype=np.int64), 0), np.empty(p, dtype=np.int64), np.empty(p)
+
+
+@njit(**JIT)
 def _next_working_set(grad, w, rr, ry, n, a, b, gap, tol, it, max_iter, in_ws, ws_buf):
     """The outer step of both CD kernels: ``(cert, m)`` with ``m = -1`` when the full problem
     is certified (``cert <= tol``) or the iterations are spent, else the size of the grown
@@ -155,9 +162,7 @@ def cd_ls(X, y, w, r, a, b, lips, tol, max_iter, gap):
     working set and run CD passes on it until its updates are negligible.
     """
     n, p = X.shape
-    in_ws = fill(np.empty(p, dtype=np.int64), 0)
-    ws_buf = np.empty(p, dtype=np.int64)
-    grad = np.empty(p)
+    in_ws, ws_buf, grad = _ws_buffers(p)
     cert = np.inf
     it = 0
     while True:
@@ -226,9 +231,7 @@ def cd_gram(G, Xty, yy, n, w, a, b, tol, max_iter, gap):
     Gw = np.empty(p)
     for j in range(p):
         Gw[j] = dot(G[j], w)  # G is symmetric and C-ordered: row j = column j
-    in_ws = fill(np.empty(p, dtype=np.int64), 0)
-    ws_buf = np.empty(p, dtype=np.int64)
-    grad = np.empty(p)
+    in_ws, ws_buf, grad = _ws_buffers(p)
     cert = np.inf
     it = 0
     while True:

@@ -11,15 +11,15 @@ from numba import njit
 
 JIT = {"cache": True, "nogil": True, "fastmath": False}
 
-# Reductions may be reassociated so LLVM vectorizes them (as BLAS does): ~2-4x faster dot
-# products, rounding of the same order as a sequential sum.
+# Reductions may be reassociated so LLVM vectorizes them, as BLAS does (rounding of the same
+# order as a sequential sum; timings in docs/api/solvers.md).
 JIT_REDUCE = dict(JIT, fastmath={"reassoc"})
 
 
 @njit(**JIT_REDUCE)
 def col_dot(X, j, v):
     """``X[:, j] @ v`` as a loop: a column slice has layout 'A' in numba, and np.dot on it
-    copies (100x slower on a 20000 x 100 design)."""
+    copies."""
     acc = 0.0
     for i in range(X.shape[0]):
         acc += X[i, j] * v[i]

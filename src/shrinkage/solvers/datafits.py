@@ -50,6 +50,16 @@ class Datafit:
     def curvature(self) -> float:
         return KD.CURVATURE[self.kind]
 
+    def validate_y(self, y) -> np.ndarray:
+        """``y`` as a finite float vector, checked for the datafit's support."""
+        y = as_float_vector(y, "y")
+        self._check_support(y, "y")
+        return y
+
+    @staticmethod
+    def _check_support(y: np.ndarray, name: str) -> None:
+        return None
+
     def value(self, y: np.ndarray, Xw: np.ndarray) -> float:
         """:math:`F(Xw)`."""
         return float(KD.value(self.kind, _flat(y), _flat(Xw), y.shape[0]))
@@ -110,9 +120,6 @@ class Quadratic(Datafit):
     has_gap = True
     intercept_by_centring = True
 
-    def validate_y(self, y) -> np.ndarray:
-        return as_float_vector(y, "y")
-
 
 class Logistic(Datafit):
     """Logistic log-loss, ``y`` in {0, 1}:
@@ -125,11 +132,7 @@ class Logistic(Datafit):
 
     kind = KD.LOGISTIC
     has_gap = True
-
-    def validate_y(self, y) -> np.ndarray:
-        y = as_float_vector(y, "y")
-        check_binary(y, "y")
-        return y
+    _check_support = staticmethod(check_binary)
 
     def intercept_at_zero(self, y: np.ndarray) -> float:
         """:math:`\\operatorname{logit}(\\bar y)`."""
@@ -147,11 +150,7 @@ class Poisson(Datafit):
 
     kind = KD.POISSON
     has_gap = False
-
-    def validate_y(self, y) -> np.ndarray:
-        y = as_float_vector(y, "y")
-        check_count(y, "y")
-        return y
+    _check_support = staticmethod(check_count)
 
     def lipschitz(self, X: np.ndarray, Xw: np.ndarray | None = None) -> np.ndarray:
         """Local per-coordinate curvature :math:`\\sum_i e^{\\eta_i} X_{ij}^2 / n` at ``Xw``."""
