@@ -15,7 +15,7 @@ import numpy as np
 from numba import njit
 
 from . import _kernels_datafit as KD
-from ._kernels_common import JIT, col_axpy, copy, dot, fill, gather, vsum
+from ._kernels_common import JIT, JIT_INLINE, col_axpy, copy, dot, fill, gather, vsum
 from ._kernels_penalty import coord_value, prox_coord, sep_terms
 
 _AA_K = 5  # Anderson acceleration memory (skglm's default)
@@ -48,14 +48,14 @@ def _grow(in_ws, w, grad, a, ws_buf):
     return m
 
 
-@njit(**JIT)
+@njit(**JIT_INLINE)
 def _ws_buffers(p):
     """State of the working-set loop: membership flags (kept across outer steps, so the set
     only grows), the set's indices and the full gradient."""
     return fill(np.empty(p, dtype=np.int64), 0), np.empty(p, dtype=np.int64), np.empty(p)
 
 
-@njit(**JIT)
+@njit(**JIT_INLINE)
 def _next_working_set(grad, w, rr, ry, n, a, b, gap, tol, it, max_iter, in_ws, ws_buf):
     """The outer step of both CD kernels: ``(cert, m)`` with ``m = -1`` when the full problem
     is certified (``cert <= tol``) or the iterations are spent, else the size of the grown

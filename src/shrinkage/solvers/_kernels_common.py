@@ -15,6 +15,10 @@ JIT = {"cache": True, "nogil": True, "fastmath": False}
 # order as a sequential sum; timings in docs/api/solvers.md).
 JIT_REDUCE = dict(JIT, fastmath={"reassoc"})
 
+# Tiny helpers are inlined into their callers at numba-IR level: each separately compiled
+# function adds to the cold-cache compile time.
+JIT_INLINE = dict(JIT, inline="always")
+
 
 @njit(**JIT_REDUCE)
 def col_dot(X, j, v):

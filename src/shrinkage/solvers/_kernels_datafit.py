@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ._kernels_common import JIT, col_dot
+from ._kernels_common import JIT, JIT_INLINE, col_dot
 
 LEAST_SQUARES, LOGISTIC, POISSON, MULTITASK = 0, 1, 2, 3
 
@@ -92,7 +92,7 @@ def dual_value(kind, y, theta, n):
     return out / n
 
 
-@njit(**JIT)
+@njit(**JIT_INLINE)
 def gap(kind, y, eta, g, s, primal_penalty, conj):
     """Duality gap at the dual point ``theta = -s g`` (``g = F'(eta)``, ``s`` the penalty's
     dual scaling, ``conj`` the penalty's conjugate there)."""
@@ -107,25 +107,25 @@ def gap(kind, y, eta, g, s, primal_penalty, conj):
 # never forms eta, so value, coordinate gradient and dual come from r.r, r.y and X_j.r.
 
 
-@njit(**JIT)
+@njit(**JIT_INLINE)
 def ls_value(rr, n):
     """:math:`\\frac{1}{2n}\\|r\\|^2` from ``rr = r.r``."""
     return rr / (2 * n)
 
 
-@njit(**JIT)
+@njit(**JIT_INLINE)
 def ls_dual(s, ry, rr, n):
     """Dual value at ``theta = s r / n``: :math:`s\\,r^Ty/n - s^2 r^Tr/(2n)`."""
     return s * ry / n - 0.5 * s * s * rr / n
 
 
-@njit(**JIT)
+@njit(**JIT_INLINE)
 def ls_coord_grad(X, j, r, n):
     """:math:`\\partial_j F = -X_j^T r / n`."""
     return -col_dot(X, j, r) / n
 
 
-@njit(**JIT)
+@njit(**JIT_INLINE)
 def ls_gram_coord_grad(Gw, Xty, j, n):
     """:math:`\\partial_j F = (G w - X^T y)_j / n` in Gram form."""
     return (Gw[j] - Xty[j]) / n

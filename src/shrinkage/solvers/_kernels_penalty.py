@@ -11,10 +11,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ._kernels_common import JIT
+from ._kernels_common import JIT, JIT_INLINE
 
 
-@njit(**JIT)
+@njit(**JIT_INLINE)
 def soft_threshold(z, t):
     """:math:`\\operatorname{sign}(z)\\max(|z| - t, 0)`."""
     if z > t:
@@ -24,13 +24,13 @@ def soft_threshold(z, t):
     return 0.0
 
 
-@njit(**JIT)
+@njit(**JIT_INLINE)
 def prox_coord(z, a, b, L):
     """Prox of :math:`(a|u| + \\tfrac b2 u^2)/L` at ``z``: the coordinate update of every CD."""
     return soft_threshold(z, a / L) / (1.0 + b / L)
 
 
-@njit(**JIT)
+@njit(**JIT_INLINE)
 def coord_value(a, b, x):
     """:math:`a|x| + \\tfrac b2 x^2`."""
     return a * abs(x) + 0.5 * b * x * x
@@ -102,7 +102,7 @@ def group_terms(w, grad, order, ptr, t):
     return pen, s, kkt
 
 
-@njit(**JIT)
+@njit(**JIT_INLINE)
 def block_scale(norm, t, L):
     """Block soft-thresholding factor: prox of :math:`(t/L)\\|\\cdot\\|` at ``v`` is
     ``block_scale(||v||, t, L) * v``."""
