@@ -82,6 +82,9 @@ def cv_path(
 ) -> CVResult:
     """K-fold cross-validation of a path; returns ``alpha_min`` and ``alpha_1se``.
 
+    For each fold ``k`` and each ``alpha`` of the grid (built once, on all the data), the path
+    solves :math:`\\min_{w, c} F_{-k}(Xw + c) + g_\\alpha(w)` on the other folds and records the
+    held-out error :math:`\\mathrm{CV}_k(\\alpha) = D_k(X_k \\hat w + \\hat c)`.
     The CV loss is the datafit's mean deviance on the held-out fold (mean squared error for
     :class:`Quadratic`, binomial deviance for :class:`Logistic`, Poisson deviance for
     :class:`Poisson`). Folds are shuffled with ``random_state`` (stratified for logistic).
