@@ -26,3 +26,40 @@ def fits(synth):
     from _fake_fits import fit
 
     return {"rhs": fit(synth, "rhs"), "laplace": fit(synth, "laplace")}
+
+
+# Data of the solver tests (tests/test_solvers_*.py): loaded once per session, read-only.
+@pytest.fixture(scope="session")
+def diabetes_xy():
+    from shrinkage.datasets import load_diabetes
+
+    X, y = load_diabetes()
+    return X.to_numpy(), y.to_numpy()
+
+
+@pytest.fixture(scope="session")
+def prostate_xy():
+    from shrinkage.datasets import load_prostate
+
+    X, y = load_prostate()
+    X = X.to_numpy()
+    return (X - X.mean(0)) / X.std(0), y.to_numpy()
+
+
+@pytest.fixture(scope="session")
+def breast_cancer_xy():
+    from sklearn.datasets import load_breast_cancer
+
+    X, y = load_breast_cancer(return_X_y=True)
+    return (X - X.mean(0)) / X.std(0), y.astype(float)
+
+
+@pytest.fixture(scope="session")
+def synthetic_xy():
+    """n = 80, p = 30, five non-zero coefficients, intercept 3, unit noise."""
+    rng = np.random.default_rng(0)
+    n, p = 80, 30
+    X = rng.standard_normal((n, p))
+    w = np.zeros(p)
+    w[:5] = [2.0, -1.5, 1.0, 0.5, -0.8]
+    return X, X @ w + 3.0 + rng.standard_normal(n)

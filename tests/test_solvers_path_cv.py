@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-from _solver_data import breast_cancer, diabetes, prostate
 from joblib import parallel_config
 from sklearn.linear_model import enet_path, lasso_path
 
@@ -21,8 +20,8 @@ from shrinkage.solvers import (
 from shrinkage.solvers.cv import one_se_rule
 
 
-def test_lasso_path_matches_sklearn():
-    X, y = diabetes()
+def test_lasso_path_matches_sklearn(diabetes_xy):
+    X, y = diabetes_xy
     ours = path(X, y, Quadratic(), L1(1.0), n_alphas=30, tol=1e-13 * np.var(y))
     Xc, yc = X - X.mean(0), y - y.mean()  # lasso_path fits no intercept: centre by hand
     alphas, coefs, _ = lasso_path(Xc, yc, alphas=ours.alphas, tol=1e-14, max_iter=10**6)
@@ -36,8 +35,8 @@ def test_lasso_path_matches_sklearn():
     assert np.any(ours.coefs[1] != 0)
 
 
-def test_enet_path_matches_sklearn_and_grid():
-    X, y = prostate()
+def test_enet_path_matches_sklearn_and_grid(prostate_xy):
+    X, y = prostate_xy
     ours = path(X, y, Quadratic(), ElasticNet(1.0, 0.5), n_alphas=20, eps=1e-2, tol=1e-14)
     amax = alpha_max(X, y, Quadratic(), ElasticNet(1.0, 0.5))
     np.testing.assert_allclose(ours.alphas[[0, -1]], [amax, 1e-2 * amax], rtol=1e-12)
@@ -47,8 +46,8 @@ def test_enet_path_matches_sklearn_and_grid():
     assert np.all(ours.certificates <= 1e-14)
 
 
-def test_path_equals_independent_solves_logistic_and_group():
-    X, y = breast_cancer()
+def test_path_equals_independent_solves_logistic_and_group(breast_cancer_xy):
+    X, y = breast_cancer_xy
     res = path(X, y, Logistic(), L1(1.0), n_alphas=8, eps=1e-2, tol=1e-11)
     for k in (2, 7):
         single = solve(X, y, Logistic(), L1(res.alphas[k]), tol=1e-11)
@@ -59,16 +58,16 @@ def test_path_equals_independent_solves_logistic_and_group():
     assert res.coefs.shape == (5, 30) and np.all(res.certificates <= 1e-9)
 
 
-def test_ridge_path_needs_alphas():
-    X, y = prostate()
+def test_ridge_path_needs_alphas(prostate_xy):
+    X, y = prostate_xy
     with pytest.raises(ValueError, match="alpha_max"):
         path(X, y, Quadratic(), L2(1.0))
     res = path(X, y, Quadratic(), L2(1.0), alphas=[0.01, 1.0, 0.1])
     np.testing.assert_array_equal(res.alphas, [1.0, 0.1, 0.01])  # sorted decreasing
 
 
-def test_cv_lasso_one_se_rule():
-    X, y = diabetes()
+def test_cv_lasso_one_se_rule(diabetes_xy):
+    X, y = diabetes_xy
     cv = cv_path(X, y, Quadratic(), L1(1.0), n_alphas=30, n_folds=5, tol=1e-6, n_jobs=1)
     assert cv.alpha_1se >= cv.alpha_min
     assert cv.fold_errors.shape == (5, 30)
@@ -81,8 +80,8 @@ def test_cv_lasso_one_se_rule():
     assert 2500 < cv.mean.min() < 3500
 
 
-def test_cv_logistic_parallel_matches_serial():
-    X, y = breast_cancer()
+def test_cv_logistic_parallel_matches_serial(breast_cancer_xy):
+    X, y = breast_cancer_xy
     kw = {"n_alphas": 10, "eps": 1e-2, "n_folds": 3, "tol": 1e-8}
     a = cv_path(X, y, Logistic(), L1(1.0), n_jobs=1, **kw)
     # threads: the kernels release the GIL, and a process pool would spend ~15 s starting here

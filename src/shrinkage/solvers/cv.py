@@ -14,9 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._validation import check_positive_int
+from . import path as _path
 from .datafits import Logistic
-from .path import PathResult, _grid, path, predict_linear
-from .solve import prepare
+from .path import PathResult, path, predict_linear
 
 __all__ = ["CVResult", "cv_path"]
 
@@ -82,6 +82,9 @@ def cv_path(
 ) -> CVResult:
     """K-fold cross-validation of a path; returns ``alpha_min`` and ``alpha_1se``.
 
+    For each fold ``k`` and each ``alpha`` of the grid (built once, on all the data), the path
+    solves :math:`\\min_{w, c} F_{-k}(Xw + c) + g_\\alpha(w)` on the other folds and records the
+    held-out error :math:`\\mathrm{CV}_k(\\alpha) = D_k(X_k \\hat w + \\hat c)`.
     The CV loss is the datafit's mean deviance on the held-out fold (mean squared error for
     :class:`Quadratic`, binomial deviance for :class:`Logistic`, Poisson deviance for
     :class:`Poisson`). Folds are shuffled with ``random_state`` (stratified for logistic).
@@ -89,8 +92,9 @@ def cv_path(
     n_folds = check_positive_int(n_folds, "n_folds")
     if n_folds < 2:
         raise ValueError(f"n_folds must be >= 2; got {n_folds}")
-    prob = prepare(X, y, datafit, fit_intercept)
-    grid = _grid(prob, penalty, alphas, n_alphas, eps)
+    prob, grid, tol, max_iter = _path.setup_path(
+        X, y, datafit, penalty, alphas, n_alphas, eps, fit_intercept, tol, max_iter
+    )
     X, y = prob.X_orig, prob.y_orig
     # imported here: scikit-learn and joblib take seconds to import, and most users of the
     # solvers never cross-validate
@@ -109,7 +113,9 @@ def cv_path(
     mean = errors.mean(axis=0)
     se = errors.std(axis=0, ddof=1) / np.sqrt(n_folds)
     i_min, i_1se = one_se_rule(grid, mean, se)
-    full = path(X, y, datafit, penalty, alphas=grid, **kwargs)
+    full = _path.path_prepared(
+        prob, penalty, grid.copy(), tol=tol, max_iter=max_iter, solver=solver
+    )
     return CVResult(
         grid, mean, se, errors, float(grid[i_min]), float(grid[i_1se]), i_min, i_1se, full
     )

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._validation import as_float_vector, check_nonnegative, check_positive_int
-from .datafits import Logistic, Poisson
 from .solve import _Problem, prepare, solve_prepared
 
 __all__ = ["PathResult", "alpha_max", "path"]
@@ -49,11 +48,7 @@ def _null_gradient(prob: _Problem) -> np.ndarray:
     df, X, y = prob.datafit, prob.X, prob.y
     eta = np.zeros(y.shape)
     if prob.glm_intercept:
-        ybar = float(y.mean())
-        if isinstance(df, Logistic):
-            eta[:] = np.log(ybar / (1 - ybar))
-        elif isinstance(df, Poisson):
-            eta[:] = np.log(ybar)
+        eta[:] = df.intercept_at_zero(y)
     return X.T @ df.raw_grad(y, eta)
 
 
@@ -61,6 +56,15 @@ def alpha_max(X, y, datafit, penalty, *, fit_intercept: bool = True) -> float:
     """Smallest ``alpha`` for which ``w = 0`` solves the problem (``inf`` for ridge)."""
     prob = prepare(X, y, datafit, fit_intercept)
     return float(penalty.alpha_max(_null_gradient(prob)))
+
+
+def setup_path(X, y, datafit, penalty, alphas, n_alphas, eps, fit_intercept, tol, max_iter):
+    """Validate the options of a path, prepare the data once and build the grid of ``alpha``:
+    ``(prob, grid, tol, max_iter)`` (shared by :func:`path` and :func:`~.cv.cv_path`)."""
+    tol = check_nonnegative(tol, "tol")
+    max_iter = check_positive_int(max_iter, "max_iter")
+    prob = prepare(X, y, datafit, fit_intercept)
+    return prob, _grid(prob, penalty, alphas, n_alphas, eps), tol, max_iter
 
 
 def _grid(prob: _Problem, penalty, alphas, n_alphas: int, eps: float) -> np.ndarray:
@@ -114,10 +118,19 @@ def path(
     -------
     PathResult
     """
-    tol = check_nonnegative(tol, "tol")
-    max_iter = check_positive_int(max_iter, "max_iter")
-    prob = prepare(X, y, datafit, fit_intercept)
-    grid = _grid(prob, penalty, alphas, n_alphas, eps)
+    prob, grid, tol, max_iter = setup_path(
+        X, y, datafit, penalty, alphas, n_alphas, eps, fit_intercept, tol, max_iter
+    )
+    return path_prepared(
+        prob, penalty, grid, tol=tol, max_iter=max_iter, solver=solver, progress=progress
+    )
+
+
+def path_prepared(
+    prob: _Problem, penalty, grid, *, tol, max_iter, solver, progress=False
+) -> PathResult:
+    """The path on a prepared problem: one solve per ``alpha`` of ``grid`` (decreasing), each
+    warm-started from the previous solution."""
     iterator = grid
     if progress:
         from tqdm.auto import tqdm

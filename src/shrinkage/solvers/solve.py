@@ -21,7 +21,10 @@ from .._validation import (
     check_nonnegative,
     check_positive_int,
 )
-from . import _cd_kernels as K
+from ._kernels_bcd import bcd_group, bcd_multitask
+from ._kernels_cd import cd_gram, cd_ls
+from ._kernels_penalty import sep_terms
+from ._kernels_prox_newton import pn_glm
 from .datafits import Logistic, MultiTaskQuadratic, Poisson, Quadratic
 from .penalties import L21, GroupLasso, SeparablePenalty
 
@@ -86,8 +89,9 @@ class _Problem:
         return self.X.shape[1]
 
     def lipschitz(self) -> np.ndarray:
+        """Per-coordinate Lipschitz constants of the datafit (least squares: ``||X_j||^2 / n``)."""
         if "lips" not in self._cache:
-            self._cache["lips"] = np.einsum("ij,ij->j", self.X, self.X) / self.X.shape[0]
+            self._cache["lips"] = self.datafit.lipschitz(self.X)
         return self._cache["lips"]
 
     def use_gram(self, tol: float) -> bool:
@@ -105,14 +109,12 @@ class _Problem:
         return self._cache["gram"]
 
     def group_lipschitz(self, penalty: GroupLasso) -> np.ndarray:
+        """Per-group Lipschitz constants ``sup f'' ||X_g||_2^2 / n``."""
         key = ("glips", penalty.groups.tobytes())
         if key not in self._cache:
-            factor = 0.25 if isinstance(self.datafit, Logistic) else 1.0
+            df = self.datafit
             self._cache[key] = np.array(
-                [
-                    factor * np.linalg.norm(self.X[:, idx], 2) ** 2 / self.X.shape[0]
-                    for _, idx in penalty.blocks()
-                ]
+                [df.global_lipschitz(self.X[:, idx]) for _, idx in penalty.blocks()]
             )
         return self._cache[key]
 
@@ -128,7 +130,7 @@ def prepare(X, y, datafit, fit_intercept: bool = True) -> _Problem:
     X = as_float_matrix(X, "X")
     y = datafit.validate_y(y)
     check_consistent_length(X, y)
-    centred = bool(fit_intercept) and isinstance(datafit, (Quadratic, MultiTaskQuadratic))
+    centred = bool(fit_intercept) and datafit.intercept_by_centring
     if centred:
         x_mean = X.mean(axis=0)
         y_mean = y.mean(axis=0)
@@ -167,7 +169,8 @@ def _dual_scaling(penalty, xtt: np.ndarray) -> tuple[float, float]:
     """Scaling ``s`` making ``s * theta`` dual feasible, and the penalty's conjugate there."""
     if isinstance(penalty, SeparablePenalty):
         a, b = penalty.l1_l2(xtt.shape[0])
-        return K._sep_dual(xtt, a, b)
+        _, s, conj, _ = sep_terms(np.zeros(xtt.shape[0]), xtt, a, b)
+        return s, conj
     if isinstance(penalty, GroupLasso):
         norms = np.array([np.linalg.norm(xtt[idx]) for _, idx in penalty.blocks()])
         limits = penalty.alpha * penalty.weights
@@ -210,16 +213,15 @@ def certificate(X, y, datafit, penalty, coef, intercept=0.0, *, fit_intercept=Tr
 
 def _choose_solver(prob: _Problem, penalty, solver: str) -> str:
     check_choice(solver, _SOLVERS, "solver")
-    df = prob.datafit
+    # BCD's steps 1/L_g need a curvature bound sup f'' (Poisson has none): FISTA backtracks
+    no_bound = not np.isfinite(prob.datafit.curvature)
     if solver == "auto":
         if isinstance(penalty, SeparablePenalty):
             return "cd"
-        if isinstance(df, Poisson):
-            return "fista"
-        return "bcd"
+        return "fista" if no_bound else "bcd"
     if solver == "cd" and not isinstance(penalty, SeparablePenalty):
         raise ValueError(f"solver='cd' needs a separable penalty; {penalty!r} is not (use 'bcd')")
-    if solver == "bcd" and (isinstance(penalty, SeparablePenalty) or isinstance(df, Poisson)):
+    if solver == "bcd" and (isinstance(penalty, SeparablePenalty) or no_bound):
         raise ValueError("solver='bcd' is for GroupLasso/L21 with quadratic or logistic datafits")
     return solver
 
@@ -232,10 +234,7 @@ def _initial_intercept(prob: _Problem, intercept_init) -> float:
         if not np.isfinite(value):
             raise ValueError(f"intercept_init must be finite; got {value}")
         return value
-    ybar = float(prob.y.mean())
-    if isinstance(prob.datafit, Logistic):
-        return float(np.log(ybar / (1 - ybar)))
-    return float(np.log(ybar))
+    return prob.datafit.intercept_at_zero(prob.y)
 
 
 def _initial_coef(prob: _Problem, coef_init) -> np.ndarray:
@@ -264,11 +263,11 @@ def solve_prepared(
         n_iter, cert, c = _fista(prob, penalty, w, c, tol, max_iter)
     elif isinstance(df, MultiTaskQuadratic):
         R = np.ascontiguousarray(y - X @ w)
-        n_iter, cert = K.bcd_multitask(X, w, R, penalty.alpha, prob.lipschitz(), tol, max_iter)
+        n_iter, cert = bcd_multitask(X, w, R, penalty.alpha, prob.lipschitz(), tol, max_iter)
     elif isinstance(penalty, GroupLasso):
         eta = X @ w + c
         gw = penalty.alpha * penalty.weights
-        n_iter, cert, c = K.bcd_group(
+        n_iter, cert, c = bcd_group(
             X, y, w, eta, c, penalty.order, penalty.ptr, gw, prob.group_lipschitz(penalty),
             df.kind, tol, max_iter, gap, prob.glm_intercept,
         )  # fmt: skip
@@ -276,13 +275,13 @@ def solve_prepared(
         a, b = penalty.l1_l2(prob.n_features)
         if isinstance(df, Quadratic) and prob.use_gram(tol):
             G, Xty, yy = prob.gram()
-            n_iter, cert = K.cd_gram(G, Xty, yy, X.shape[0], w, a, b, tol, max_iter, gap)
+            n_iter, cert = cd_gram(G, Xty, yy, X.shape[0], w, a, b, tol, max_iter, gap)
         elif isinstance(df, Quadratic):
             r = y - X @ w
-            n_iter, cert = K.cd_quadratic(X, y, w, r, a, b, prob.lipschitz(), tol, max_iter, gap)
+            n_iter, cert = cd_ls(X, y, w, r, a, b, prob.lipschitz(), tol, max_iter, gap)
         else:
             eta = X @ w + c
-            n_iter, cert, c = K.pn_glm(
+            n_iter, cert, c = pn_glm(
                 X, y, w, eta, c, a, b, df.kind, tol, max_iter, gap, prob.glm_intercept
             )
     kind = "duality_gap" if gap else "kkt"
@@ -322,7 +321,7 @@ def _fista(prob: _Problem, penalty, w, c, tol, max_iter, check_every: int = 10):
     # step safe, so no backtracking (whose test is swamped by rounding near the optimum).
     # Poisson: start from the local curvature and backtrack.
     Xa = np.column_stack([X, np.ones(X.shape[0])]) if fi else X
-    backtrack = isinstance(df, Poisson)
+    backtrack = not np.isfinite(df.curvature)
     L = df.global_lipschitz(Xa, X @ w + c) if backtrack else df.global_lipschitz(Xa)
     L = L if np.isfinite(L) and L > 0 else 1.0
 

@@ -1,0 +1,253 @@
+"""Coordinate descent for least squares plus a separable penalty, with working sets.
+
+.. math:: \\min_w \\frac{1}{2n}\\|y - Xw\\|^2 + \\sum_j a_j|w_j| + \\tfrac{b_j}{2} w_j^2
+
+:func:`cd_ls` works on ``X`` and the residual ``r = y - Xw``; :func:`cd_gram` on the Gram
+matrix ``G = X^T X`` (each update O(p), not O(n): for n >> p). Both run the same outer loop
+(:func:`_next_working_set`): certify the full problem, stop if certified, else grow the working
+set and run CD passes on it. Kernels update their arrays in place and return
+``(n_iter, certificate)``: a duality gap when ``gap`` is true, else the largest KKT violation.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from . import _kernels_datafit as KD
+from ._kernels_common import JIT, JIT_INLINE, col_axpy, copy, dot, fill, gather, vsum
+from ._kernels_penalty import coord_value, prox_coord, sep_terms
+
+_AA_K = 5  # Anderson acceleration memory (skglm's default)
+
+
+@njit(**JIT)
+def _ls_cert(grad, w, rr, ry, n, a, b, gap):
+    """Certificate from ``grad = -X^T r / n``, ``rr = r.r``, ``ry = r.y``.
+
+    Gap: ``theta = s r / n`` with ``s`` the dual scaling; ``D = s ry/n - s^2 rr/(2n) - conj``.
+    """
+    pen, s, conj, kkt = sep_terms(w, grad, a, b)
+    if gap:
+        return KD.ls_value(rr, n) + pen - (KD.ls_dual(s, ry, rr, n) - conj)
+    return kkt
+
+
+@njit(**JIT)
+def _grow(in_ws, w, grad, a, ws_buf):
+    """Working set: non-zeros, unpenalized-by-L1 coordinates and those near the KKT boundary
+    (``|grad_j| >= 0.9 a_j``, the sequential strong rule for a 5% step down the path).
+    Fills ``ws_buf`` and returns its used length."""
+    m = 0
+    for j in range(w.shape[0]):
+        if w[j] != 0.0 or abs(grad[j]) >= 0.9 * a[j]:
+            in_ws[j] = 1
+        if in_ws[j] != 0:
+            ws_buf[m] = j
+            m += 1
+    return m
+
+
+@njit(**JIT_INLINE)
+def _ws_buffers(p):
+    """State of the working-set loop: membership flags (kept across outer steps, so the set
+    only grows), the set's indices and the full gradient."""
+    return fill(np.empty(p, dtype=np.int64), 0), np.empty(p, dtype=np.int64), np.empty(p)
+
+
+@njit(**JIT_INLINE)
+def _next_working_set(grad, w, rr, ry, n, a, b, gap, tol, it, max_iter, in_ws, ws_buf):
+    """The outer step of both CD kernels: ``(cert, m)`` with ``m = -1`` when the full problem
+    is certified (``cert <= tol``) or the iterations are spent, else the size of the grown
+    working set ``ws_buf[:m]``."""
+    cert = _ls_cert(grad, w, rr, ry, n, a, b, gap)
+    if cert <= tol or it >= max_iter:
+        return cert, -1
+    return cert, _grow(in_ws, w, grad, a, ws_buf)
+
+
+@njit(**JIT)
+def _cd_pass(X, w, r, a, b, lips, ws, n):
+    """One cyclic CD pass over ``ws``; returns max ``L_j dw_j^2``."""
+    worst = 0.0
+    for k in range(ws.shape[0]):
+        j = ws[k]
+        L = lips[j]
+        if L == 0.0:
+            continue
+        old = w[j]
+        new = prox_coord(old - KD.ls_coord_grad(X, j, r, n) / L, a[j], b[j], L)
+        if new != old:
+            delta = new - old
+            w[j] = new
+            col_axpy(X, j, -delta, r)
+            worst = max(worst, L * delta * delta)
+    return worst
+
+
+@njit(**JIT)
+def _anderson(X, w, r, ws, a_ws, b_ws, hist, w_acc, n):
+    """Anderson extrapolation of the last ``K + 1`` CD iterates on ``ws`` (Bertrand & Massias
+    2021, as in skglm/celer): ``w_acc = sum_k c_k w^(k+1)`` with ``c`` minimizing
+    ``||sum_k c_k (w^(k+1) - w^(k))||`` under ``sum c = 1``. Kept only if it lowers the
+    objective, so convergence guarantees are those of plain CD."""
+    m = ws.shape[0]
+    K = _AA_K
+    C = np.empty(K * K)
+    for k in range(K):
+        for l in range(k, K):
+            acc = 0.0
+            for i in range(m):
+                uk = hist[(k + 1) * m + i] - hist[k * m + i]
+                ul = hist[(l + 1) * m + i] - hist[l * m + i]
+                acc += uk * ul
+            C[k * K + l] = acc
+            C[l * K + k] = acc
+    # solve C z = 1 by Gaussian elimination with partial pivoting (K is tiny)
+    z = fill(np.empty(K), 1.0)
+    for col in range(K):
+        piv = col
+        for row in range(col + 1, K):
+            if abs(C[row * K + col]) > abs(C[piv * K + col]):
+                piv = row
+        if abs(C[piv * K + col]) <= 1e-300:
+            return
+        if piv != col:
+            for l in range(K):
+                tmp = C[col * K + l]
+                C[col * K + l] = C[piv * K + l]
+                C[piv * K + l] = tmp
+            tmp = z[col]
+            z[col] = z[piv]
+            z[piv] = tmp
+        for row in range(col + 1, K):
+            f = C[row * K + col] / C[col * K + col]
+            for l in range(col, K):
+                C[row * K + l] -= f * C[col * K + l]
+            z[row] -= f * z[col]
+    for col in range(K - 1, -1, -1):
+        acc = z[col]
+        for l in range(col + 1, K):
+            acc -= C[col * K + l] * z[l]
+        z[col] = acc / C[col * K + col]
+    zsum = vsum(z)
+    if not np.isfinite(zsum) or zsum == 0.0:
+        return
+    for i in range(m):
+        acc = 0.0
+        for k in range(K):
+            acc += z[k] * hist[(k + 1) * m + i]
+        w_acc[i] = acc / zsum
+    # objective on ws (coordinates outside ws are fixed): r_acc = r + X_ws (w - w_acc)
+    r_acc = np.empty(r.shape[0])
+    copy(r_acc, r)
+    pen_cur = 0.0
+    pen_acc = 0.0
+    for k in range(m):
+        j = ws[k]
+        col_axpy(X, j, w[j] - w_acc[k], r_acc)
+        pen_cur += coord_value(a_ws[k], b_ws[k], w[j])
+        pen_acc += coord_value(a_ws[k], b_ws[k], w_acc[k])
+    if KD.ls_value(dot(r_acc, r_acc), n) + pen_acc < KD.ls_value(dot(r, r), n) + pen_cur:
+        for k in range(m):
+            w[ws[k]] = w_acc[k]
+        copy(r, r_acc)
+
+
+@njit(**JIT)
+def cd_ls(X, y, w, r, a, b, lips, tol, max_iter, gap):
+    """Cyclic CD with working sets for :math:`\\frac{1}{2n}\\|y - Xw\\|^2 + g(w)`, ``r = y - Xw``.
+
+    Loop: global gradient and certificate (one ``X^T r``); stop if certified; else grow the
+    working set and run CD passes on it until its updates are negligible.
+    """
+    n, p = X.shape
+    in_ws, ws_buf, grad = _ws_buffers(p)
+    cert = np.inf
+    it = 0
+    while True:
+        for j in range(p):
+            grad[j] = KD.ls_coord_grad(X, j, r, n)
+        cert, m = _next_working_set(
+            grad, w, dot(r, r), dot(r, y), n, a, b, gap, tol, it, max_iter, in_ws, ws_buf
+        )
+        if m < 0:
+            break
+        ws = ws_buf[:m]
+        a_ws = gather(a, ws, np.empty(m))
+        b_ws = gather(b, ws, np.empty(m))
+        w_ws = np.empty(m)
+        sub_grad = np.empty(m)
+        hist = np.empty((_AA_K + 1) * m)
+        n_hist = 0
+        while it < max_iter:
+            worst = _cd_pass(X, w, r, a, b, lips, ws, n)
+            it += 1
+            for k in range(m):
+                hist[n_hist * m + k] = w[ws[k]]
+            n_hist += 1
+            if n_hist == _AA_K + 1:
+                n_hist = 0
+                _anderson(X, w, r, ws, a_ws, b_ws, hist, w_ws, n)
+            if worst <= tol:
+                # certificate of the subproblem on ws: O(n |ws|), not O(n p)
+                for k in range(m):
+                    sub_grad[k] = KD.ls_coord_grad(X, ws[k], r, n)
+                gather(w, ws, w_ws)
+                sub = _ls_cert(sub_grad, w_ws, dot(r, r), dot(r, y), n, a_ws, b_ws, gap)
+                if sub <= 0.5 * tol or worst == 0.0:
+                    break
+    return it, cert
+
+
+@njit(**JIT)
+def _gram_pass(G, Xty, w, Gw, a, b, ws, n):
+    """One cyclic CD pass over ``ws`` in Gram form (``Gw = G w`` kept up to date)."""
+    worst = 0.0
+    for k in range(ws.shape[0]):
+        j = ws[k]
+        L = G[j, j] / n
+        if L == 0.0:
+            continue
+        old = w[j]
+        grad = KD.ls_gram_coord_grad(Gw, Xty, j, n)
+        new = prox_coord(old - grad / L, a[j], b[j], L)
+        if new != old:
+            delta = new - old
+            w[j] = new
+            for m in range(Gw.shape[0]):
+                Gw[m] += delta * G[j, m]
+            worst = max(worst, L * delta * delta)
+    return worst
+
+
+@njit(**JIT)
+def cd_gram(G, Xty, yy, n, w, a, b, tol, max_iter, gap):
+    """CD on the Gram matrix ``G = X^T X`` (n >> p): each update costs O(p), not O(n).
+
+    ``r.r = y.y - 2 w.X^T y + w.G w`` and ``r.y = y.y - w.X^T y`` give the certificate.
+    """
+    p = G.shape[0]
+    Gw = np.empty(p)
+    for j in range(p):
+        Gw[j] = dot(G[j], w)  # G is symmetric and C-ordered: row j = column j
+    in_ws, ws_buf, grad = _ws_buffers(p)
+    cert = np.inf
+    it = 0
+    while True:
+        for j in range(p):
+            grad[j] = KD.ls_gram_coord_grad(Gw, Xty, j, n)
+        wXty = dot(w, Xty)
+        rr = yy - 2 * wXty + dot(w, Gw)
+        cert, m = _next_working_set(
+            grad, w, rr, yy - wXty, n, a, b, gap, tol, it, max_iter, in_ws, ws_buf
+        )
+        if m < 0:
+            break
+        ws = ws_buf[:m]
+        while it < max_iter:
+            worst = _gram_pass(G, Xty, w, Gw, a, b, ws, n)
+            it += 1
+            if worst <= 0.1 * tol:
+                break
+    return it, cert
