@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import importlib.util
-import os
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import numpy as np
-import pymc as pm
-import xarray as xr
+from shrinkage.inference._idata import assemble
+from shrinkage.inference.backend import Backend, SampleRequest
+from shrinkage.inference.nuts import Nuts
+from shrinkage.model import ModelSpec, get_spec
 
-from shrinkage.model import get_spec
+if TYPE_CHECKING:
+    import pymc as pm
+    import xarray as xr
 
 __all__ = ["sample"]
 
@@ -18,11 +20,12 @@ Sampler = Literal["auto", "nutpie", "pymc", "gibbs"]
 Form = Literal["auto", "marginal", "noncentred"]
 
 
-def _resolve_sampler(sampler: str, model: pm.Model | None = None) -> str:
+def _resolve_sampler(sampler: str, spec: ModelSpec | None = None) -> str:
+    """``"gibbs"``, ``"nutpie"`` or ``"pymc"``; ``"auto"`` asks ``prefer_gibbs(spec)``."""
     if sampler == "auto":
         from shrinkage.inference.gibbs.spec import prefer_gibbs
 
-        if model is not None and prefer_gibbs(get_spec(model)):
+        if spec is not None and prefer_gibbs(spec):
             return "gibbs"
         return "nutpie" if importlib.util.find_spec("nutpie") is not None else "pymc"
     if sampler == "gibbs":
@@ -100,85 +103,30 @@ def sample(
         ``shrinkage_prior``, ``shrinkage_family``, ``n_obs``.
     """
     spec = get_spec(model)
-    nuts_sampler = _resolve_sampler(sampler, model)
-    if nuts_sampler == "gibbs":
-        from shrinkage.inference.gibbs.adapter import sample_gibbs
+    backend = _backend(sampler, form, spec)
+    request = SampleRequest(
+        draws=draws, tune=tune, chains=chains, cores=cores, random_seed=random_seed,
+        progressbar=progressbar, target_accept=target_accept, log_likelihood=log_likelihood,
+        options=kwargs,
+    )  # fmt: skip
+    return assemble(spec, model, backend.run(spec, model, request), log_likelihood=log_likelihood)
 
-        return sample_gibbs(
-            model, draws=draws, tune=tune, chains=chains, cores=cores,
-            random_seed=random_seed, progressbar=progressbar, **kwargs,
-        )  # fmt: skip
-    if cores is None:
-        cores = min(chains, os.cpu_count() or 1)
-    if tune is None:
-        tune = NUTS_TUNE
+
+def _backend(sampler: str, form: str, spec: ModelSpec) -> Backend:
+    """The backend ``sampler`` and ``form`` pick for ``spec`` (Gibbs ignores ``form``)."""
+    library = _resolve_sampler(sampler, spec)
+    if library == "gibbs":
+        from shrinkage.inference.gibbs.adapter import Gibbs
+
+        return Gibbs()
     if _resolve_form(form, spec) == "marginal":
-        from shrinkage.inference.marginal.sampler import sample_marginal
+        from shrinkage.inference.marginal.sampler import Marginal
 
-        if nuts_sampler == "nutpie":
-            kwargs["nuts"] = _marginal_nutpie_defaults(spec) | kwargs.get("nuts", {})
-        return sample_marginal(
-            model, draws=draws, tune=tune, chains=chains, cores=cores,
-            random_seed=random_seed, nuts_sampler=nuts_sampler,
-            target_accept=MARGINAL_TARGET_ACCEPT if target_accept is None else target_accept,
-            progressbar=progressbar, log_likelihood=log_likelihood, **kwargs,
-        )  # fmt: skip
-    if target_accept is None:
-        target_accept = spec.prior.target_accept
-    if nuts_sampler == "nutpie" and spec.prior.nutpie_adaptation != "diag":
-        kwargs["nuts"] = {"adaptation": spec.prior.nutpie_adaptation} | kwargs.get("nuts", {})
-    idata = pm.sample(
-        draws=draws,
-        tune=tune,
-        chains=chains,
-        cores=cores,
-        random_seed=random_seed,
-        nuts_sampler=nuts_sampler,
-        target_accept=target_accept,
-        progressbar=progressbar,
-        model=model,
-        **kwargs,
-    )
-    if log_likelihood:
-        idata = add_log_likelihood(idata, model)
-    return add_shrinkage_metadata(idata, model)
+        return Marginal(library)
+    return Nuts(library)
 
 
-#: NUTS target acceptance of the marginal form: no funnel is left, and on the horseshoe
-#: benchmark (n=100, p=200, seeds 1, 2, 4 x 1000) 0.8 gave 0 divergences, 15 leapfrog steps
-#: and min bulk ESS 1511 / 1424 against 854 / 859 at 0.9 (same steps; larger step size)
-MARGINAL_TARGET_ACCEPT = 0.8
-
-#: nutpie's mass-matrix adaptation for the marginal form: from the draws' variances (as Stan
-#: and PyMC do). nutpie's default also uses the gradients' variances, and so gave sigma and
-#: tau too little momentum along the ridge of the noise scale and the many small prior
-#: variances when p > n: regularized horseshoe n=200, p=1000, seed 1, 2 chains x 250 after
-#: 1000 tuning steps, bulk ESS of sigma / tau / min over beta 19 / 25 / 44 ("diag", 15
-#: leapfrog steps) against 105 / 84 / 135 ("draw_diag", 17 steps)
-MARGINAL_NUTPIE_ADAPTATION = "draw_diag"
-
-#: nutpie's extra tree doublings after the U-turn for the marginal form when p > n. There the
-#: U-turn of the many fast local scales stops each trajectory after 15-31 steps, before
-#: sigma, tau and the local scales of the borderline coefficients (posterior mass both near
-#: zero and in the slab) have moved far. Same case, seed 4, 2 chains x 500: one extra
-#: doubling took 44 instead of 19 steps per draw (2.2x the time) and raised the bulk ESS of
-#: sigma / tau / min over beta from 155 / 272 / 172 to 366 / 605 / 270 (max r_hat 1.043 ->
-#: 1.008): about the same ESS per second, more per draw.
-MARGINAL_EXTRA_DOUBLINGS_P_GT_N = 1
-
-
-def _marginal_nutpie_defaults(spec) -> dict[str, Any]:
-    nuts: dict[str, Any] = {"adaptation": MARGINAL_NUTPIE_ADAPTATION}
-    if spec.design.n_features > spec.design.n_obs:
-        nuts["extra_doublings"] = MARGINAL_EXTRA_DOUBLINGS_P_GT_N
-    return nuts
-
-
-#: NUTS tuning steps when the caller does not say (PyMC's default)
-NUTS_TUNE = 1000
-
-
-def _resolve_form(form: str, spec) -> str:
+def _resolve_form(form: str, spec: ModelSpec) -> str:
     from shrinkage.inference.marginal.sampler import marginal_supported
 
     if form not in ("auto", "marginal", "noncentred"):
@@ -191,67 +139,3 @@ def _resolve_form(form: str, spec) -> str:
     if form == "auto":
         return "marginal" if marginal_supported(spec) else "noncentred"
     return form
-
-
-def add_log_likelihood(idata: xr.DataTree, model: pm.Model) -> xr.DataTree:
-    """Add the pointwise log-likelihood ``y`` (dims chain, draw, obs) to ``idata``.
-
-    PyMC computes it from the model, except for the sufficient-statistics Gaussian form whose
-    observed term is a single number: there ``log N(y_i | a + x_i'beta, sigma)`` is computed
-    with numpy from the draws of ``beta``, ``intercept``, ``sigma`` and the design the model was
-    built with (the same layout and values as the pointwise form would give).
-    """
-    spec = get_spec(model)
-    design = spec.design
-    if not spec.family.uses_sufficient_stats(design.n_obs, design.n_features):
-        if "log_likelihood" not in idata.children:
-            idata = pm.compute_log_likelihood(idata, model=model, progressbar=False)
-        return idata
-    post = idata["posterior"]
-    beta = post["beta"].transpose("chain", "draw", "feature").values
-    a = post["intercept"].values if "intercept" in post else 0.0
-    sigma = post["sigma"].values if "sigma" in post else spec.family.sigma
-    ll = spec.family.pointwise_log_likelihood(design.X, design.y, beta, a, sigma)
-    obs = model.coords.get("obs", np.arange(design.n_obs))
-    if len(obs) != design.n_obs:
-        raise ValueError(
-            "the model's rows were replaced (set_predictors / pm.set_data); the pointwise "
-            "log-likelihood needs the training rows: rebuild the model with build_model"
-        )
-    ds = xr.Dataset(
-        {"y": (("chain", "draw", "obs"), ll)},
-        coords={"chain": post["chain"].values, "draw": post["draw"].values, "obs": list(obs)},
-    )
-    idata["log_likelihood"] = xr.DataTree(ds)
-    if "observed_data" not in idata.children:
-        obs_ds = xr.Dataset({"y": (("obs",), design.y)}, coords={"obs": list(obs)})
-        idata["observed_data"] = xr.DataTree(obs_ds)
-    return idata
-
-
-def add_shrinkage_metadata(idata: xr.DataTree, model: pm.Model) -> xr.DataTree:
-    """Add the design's scaling to ``constant_data`` and the spec to ``attrs`` (in place)."""
-    spec = get_spec(model)
-    design = spec.design
-    out_dims = () if design.n_outputs is None else ("output",)
-    coords: dict[str, Any] = {"feature": design.feature_names}
-    if design.n_outputs is not None:
-        coords["output"] = design.output_names
-    scaling = xr.Dataset(
-        {
-            "x_center": ("feature", design.x_center),
-            "x_scale": ("feature", design.x_scale),
-            "y_center": (out_dims, np.asarray(design.y_center)),
-            "y_scale": (out_dims, np.asarray(design.y_scale)),
-        },
-        coords=coords,
-    )
-    if "constant_data" in idata.children:
-        merged = idata["constant_data"].to_dataset().assign(scaling.data_vars)
-        idata["constant_data"] = xr.DataTree(merged)
-    else:
-        idata["constant_data"] = xr.DataTree(scaling)
-    idata.attrs["shrinkage_prior"] = repr(spec.prior)
-    idata.attrs["shrinkage_family"] = spec.family.name
-    idata.attrs["n_obs"] = design.n_obs
-    return idata
