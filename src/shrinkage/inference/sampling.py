@@ -1,4 +1,10 @@
-"""``sample``: NUTS (nutpie or PyMC) with the pointwise log-likelihood and scaling stored."""
+"""``sample``, the funnel: one entry point in front of the sampler backends.
+
+It validates the arguments, reads the model's :class:`~shrinkage.model.ModelSpec` once,
+picks the backend (``sampler`` and ``form``; :mod:`shrinkage.inference.backend` states the
+contract), runs it and hands its draws to :func:`shrinkage.inference._idata.assemble`.
+No backend imports this module: the backends only know the contract.
+"""
 
 from __future__ import annotations
 
@@ -52,6 +58,11 @@ def sample(
 ) -> xr.DataTree:
     """Draw from the posterior of a model built by :func:`shrinkage.build_model`.
 
+    Checks ``sampler`` and ``form``, reads the model's spec once, picks a backend
+    (:mod:`shrinkage.inference.backend`) and assembles its draws into one DataTree layout
+    (:mod:`shrinkage.inference._idata`), whichever backend ran. Why each default is what it
+    is: ``docs/sampling.md``.
+
     Parameters
     ----------
     model : pymc.Model
@@ -59,23 +70,25 @@ def sample(
     tune : int, optional
         NUTS tuning steps (default 1000), or the Gibbs sampler's discarded warm-up sweeps
         (default per prior: 150 for the horseshoe family, 1000 otherwise; Gibbs adapts
-        nothing, and these chains are stationary within ~50 sweeps of their dispersed starts).
+        nothing, so its warm-up is burn-in only).
     cores : int, optional
         Chains run in parallel on ``min(chains, os.cpu_count())`` cores by default.
     random_seed : int, optional
     sampler : {"auto", "nutpie", "pymc", "gibbs"}
         ``"gibbs"``: the exact Gibbs sampler (Gaussian family; Gaussian, Laplace,
         BayesianLasso, Horseshoe, RegularizedHorseshoe, GroupLasso, GroupHorseshoe priors),
-        same posterior and layout. ``"auto"``: Gibbs for the Gaussian family with a
-        horseshoe-family prior and more features than rows (``p > n``), where NUTS is slow
-        and divergent (measured: see ``gibbs.spec.prefer_gibbs``); otherwise nutpie when
-        installed, else PyMC's NUTS.
+        same posterior and layout. ``"auto"``: Gibbs where
+        :func:`~shrinkage.inference.gibbs.spec.prefer_gibbs` says so (the Gaussian family
+        with a horseshoe-family prior and more features than rows, ``p > n``, where NUTS is
+        slow and divergent); otherwise nutpie when installed, else PyMC's NUTS.
     target_accept : float, optional
-        NUTS target acceptance; default per prior (0.99 for the horseshoe family, 0.9 otherwise).
+        NUTS target acceptance; default per prior (0.99 for the horseshoe family, 0.9
+        otherwise), 0.8 for the marginal form. Ignored by the Gibbs sampler.
     progressbar : bool
     log_likelihood : bool
         Store the pointwise log-likelihood (for LOO). It holds ``chains x draws x n`` numbers
-        (3.2 GB for 4 x 1000 draws at n = 100000): turn it off for large ``n``.
+        (3.2 GB for 4 x 1000 draws at n = 100000): turn it off for large ``n``. The Gibbs
+        sampler computes it in its sweeps and always stores it.
     form : {"auto", "marginal", "noncentred"}
         How NUTS explores the model. ``"marginal"``: ``beta`` integrated out exactly
         (``y ~ N(a 1, sigma^2 I + X D X')``, ``D`` = beta's prior variances), NUTS on the
@@ -84,23 +97,25 @@ def sample(
         layout. Gaussian family with a Horseshoe, RegularizedHorseshoe or GroupHorseshoe
         prior only. ``"noncentred"``: the model as built. ``"auto"``: ``"marginal"`` where it
         applies, else the model as built. Ignored by the Gibbs sampler. A marginal gradient
-        costs O(n^2 p) for ``p > n`` and O(p^3) for ``p <= n`` (measured 0.46 ms at n=100,
-        p=200 and 3.7 ms at n=200, p=1000, one core) against O(n p) or O(p^2) non-centred, but
-        NUTS needs far fewer of them (15 vs 212 leapfrog steps per draw at n=100, p=200) and
-        has no divergences; for ``min(n, p)`` in the thousands ``"noncentred"`` (or the Gibbs
-        sampler) can be much faster per effective draw. With nutpie the marginal form adapts
-        the mass matrix from the draws (``adaptation="draw_diag"``) and, when ``p > n``, runs
-        one tree doubling past the U-turn (``extra_doublings=1``); ``nuts={...}`` overrides.
+        costs O(n^2 p) for ``p > n`` and O(p^3) for ``p <= n`` against O(n p) or O(p^2)
+        non-centred, but NUTS needs far fewer of them and has no funnel to diverge in; for
+        ``min(n, p)`` in the thousands ``"noncentred"`` (or the Gibbs sampler) can be faster
+        per effective draw. With nutpie the marginal form adapts the mass matrix from the
+        draws (``adaptation="draw_diag"``) and, when ``p > n``, runs one tree doubling past
+        the U-turn (``extra_doublings=1``); ``nuts={...}`` overrides either.
     **kwargs
         Passed to ``pymc.sample`` (e.g. ``nuts={"max_treedepth": 12}``; with nutpie,
-        ``nuts={"adaptation": "low_rank"}``), or to ``gibbs_sample`` for Gibbs (e.g. ``method``).
+        ``nuts={"adaptation": "low_rank"}``), or to ``gibbs_sample`` for Gibbs (e.g.
+        ``method``, ``thin``).
 
     Returns
     -------
     xarray.DataTree
         Groups ``posterior``, ``sample_stats``, ``log_likelihood`` (``y``), ``observed_data``,
         ``constant_data`` (with ``x_center``, ``x_scale``, ``y_center``, ``y_scale``); attrs
-        ``shrinkage_prior``, ``shrinkage_family``, ``n_obs``.
+        ``shrinkage_prior``, ``shrinkage_family``, ``n_obs``; the ``posterior`` and
+        ``sample_stats`` attrs name the backend (``inference_library``, ``sampling_time``,
+        ``tuning_steps``; ``thinning`` for Gibbs, ``shrinkage_form`` for the marginal form).
     """
     spec = get_spec(model)
     backend = _backend(sampler, form, spec)

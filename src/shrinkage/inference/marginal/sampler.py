@@ -21,9 +21,10 @@ and ``beta | theta, a, sigma, y ~ N(A^{-1} X'r, sigma^2 A^{-1})``, ``A = X'X + s
 D^{-1}``, ``r = y - a 1``. So NUTS samples the left-hand posterior (no ``beta``: the funnel
 between ``beta`` and its scales, the source of the divergences, is gone) and each draw then
 gets one exact ``beta`` draw from its Gaussian conditional (Rue's or Bhattacharya et al.'s draw,
-:mod:`._gibbs_draws`). The pairs ``(theta, a, sigma, beta)`` are draws from the joint
+:mod:`shrinkage.inference.linear_gaussian`). The pairs ``(theta, a, sigma, beta)`` are draws from the joint
 posterior of the model as built, so the returned DataTree has the same variables and layout.
-The collapsed likelihood is one Op (:mod:`._marginal_op`) with an analytic gradient.
+The collapsed likelihood is one Op (:mod:`.op`) with an analytic gradient. :class:`Marginal`
+is the backend of ``sample(form="marginal")`` (contract: :mod:`shrinkage.inference.backend`).
 """
 
 from __future__ import annotations
@@ -120,16 +121,15 @@ def draw_beta(
     return out
 
 
-#: NUTS target acceptance of the marginal form: no funnel is left, and a larger step size
-#: gave more effective draws for the same tree size (docs/sampling.md, "Backend defaults")
+# The measurements behind these three: docs/sampling.md, "Backend defaults: the measurements".
+
+#: NUTS target acceptance of the marginal form: no funnel is left, so larger steps pay off
 MARGINAL_TARGET_ACCEPT = 0.8
 
-#: nutpie's mass-matrix adaptation for the marginal form: from the draws' variances (as Stan
-#: and PyMC do); the gradient-based default leaves sigma and tau stuck when p > n
+#: nutpie's mass matrix from the draws' variances: its default stalls sigma and tau if p > n
 MARGINAL_NUTPIE_ADAPTATION = "draw_diag"
 
-#: nutpie's extra tree doublings past the U-turn for the marginal form when p > n: the fast
-#: local scales turn each trajectory before sigma, tau and the borderline scales move far
+#: tree doublings past the U-turn when p > n, so sigma and tau move farther per draw
 MARGINAL_EXTRA_DOUBLINGS_P_GT_N = 1
 
 
@@ -148,8 +148,7 @@ class Marginal:
 
     Defaults: ``target_accept`` :data:`MARGINAL_TARGET_ACCEPT`; with nutpie
     :func:`marginal_nutpie_defaults` under the caller's ``nuts={...}``. BLAS runs
-    single-threaded while sampling: the chains already run in parallel, and BLAS threads
-    competing with them for the cores slow each gradient down. Attrs: ``shrinkage_form`` =
+    single-threaded while sampling: the chains already run in parallel. Attrs: ``shrinkage_form`` =
     ``"marginal"`` and ``sampling_time`` (NUTS and the ``beta`` draws).
     """
 
