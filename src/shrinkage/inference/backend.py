@@ -6,18 +6,18 @@
 returned :class:`Draws` into the DataTree. The backends are siblings that never import the
 funnel:
 
-=============================================  ======================================
-backend                                        ``name``
-=============================================  ======================================
-:class:`~shrinkage.inference.nuts.Nuts`        ``"nutpie"`` or ``"pymc"`` (the model as built)
-:class:`~shrinkage.inference.marginal.sampler.Marginal`  ``"marginal"`` (NUTS on the collapsed model)
-:class:`~shrinkage.inference.gibbs.adapter.Gibbs`        ``"gibbs"``
-=============================================  ======================================
+* :class:`~shrinkage.inference.nuts.Nuts`: NUTS by nutpie or PyMC on the model as built
+  (``name`` = ``"nutpie"`` or ``"pymc"``);
+* :class:`~shrinkage.inference.marginal.sampler.Marginal`: NUTS on the collapsed model, then
+  exact ``beta`` draws (``name`` = ``"marginal"``);
+* :class:`~shrinkage.inference.gibbs.adapter.Gibbs`: the exact Gibbs sampler
+  (``name`` = ``"gibbs"``).
 
-As in PyMC's ``pymc/sampling/samplers/base.py`` the keyword set is closed: every option
-``sample`` accepts is a field of :class:`SampleRequest`, ``None`` meaning "the backend's
-default", and what only one backend understands travels in ``options`` (``sample``'s
-``**kwargs``, passed on to ``pymc.sample`` or ``gibbs_sample`` unchanged).
+The keyword set is closed: every option ``sample`` accepts is a field of
+:class:`SampleRequest` (frozen), ``None`` meaning "the backend's default", and what only one
+backend understands travels in ``options`` (``sample``'s ``**kwargs``, passed on to
+``pymc.sample`` or ``gibbs_sample`` unchanged). A new backend is one class with ``name`` and
+``run``, plus one branch in the funnel's backend choice.
 """
 
 from __future__ import annotations

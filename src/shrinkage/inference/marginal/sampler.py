@@ -148,8 +148,8 @@ class Marginal:
 
     Defaults: ``target_accept`` :data:`MARGINAL_TARGET_ACCEPT`; with nutpie
     :func:`marginal_nutpie_defaults` under the caller's ``nuts={...}``. BLAS runs
-    single-threaded while sampling: the chains already run in parallel. Attrs: ``shrinkage_form`` =
-    ``"marginal"`` and ``sampling_time`` (NUTS and the ``beta`` draws).
+    single-threaded while sampling: the chains already run in parallel. Attrs:
+    ``shrinkage_form`` = ``"marginal"``, ``sampling_time`` (NUTS and the ``beta`` draws).
     """
 
     library: str
