@@ -170,12 +170,12 @@ def test_arguments_follow_the_model():
 
 def test_auto_rule():
     """Gibbs for the Gaussian family, a horseshoe-family prior and p > n (prefer_gibbs)."""
-    assert _resolve_sampler("auto", _model(P.Horseshoe(), n=20, p=30)) == "gibbs"
-    assert _resolve_sampler("auto", _model(P.GroupHorseshoe(), n=6, p=8)) == "gibbs"
-    assert _resolve_sampler("auto", _model(P.Horseshoe())) != "gibbs"  # p <= n
-    assert _resolve_sampler("auto", _model(P.Gaussian(), n=20, p=30)) != "gibbs"
+    assert _resolve_sampler("auto", get_spec(_model(P.Horseshoe(), n=20, p=30))) == "gibbs"
+    assert _resolve_sampler("auto", get_spec(_model(P.GroupHorseshoe(), n=6, p=8))) == "gibbs"
+    assert _resolve_sampler("auto", get_spec(_model(P.Horseshoe()))) != "gibbs"  # p <= n
+    assert _resolve_sampler("auto", get_spec(_model(P.Gaussian(), n=20, p=30))) != "gibbs"
     student = _model(P.Horseshoe(), n=20, p=30, family="student_t")
-    assert _resolve_sampler("auto", student) != "gibbs"
+    assert _resolve_sampler("auto", get_spec(student)) != "gibbs"
 
 
 # ------------------------------------------------- slow: Gibbs and NUTS posteriors agree

@@ -28,6 +28,34 @@ def test_auto_prefers_nutpie_when_installed():
     assert _resolve_sampler("auto") == expected
 
 
+def test_backends_share_one_contract_and_never_import_the_funnel():
+    """Each backend has a ``name`` and ``run(spec, model, request)``; the request is frozen."""
+    import dataclasses
+    import subprocess
+    import sys
+
+    from shrinkage.inference.backend import SampleRequest
+    from shrinkage.inference.gibbs.adapter import Gibbs
+    from shrinkage.inference.marginal.sampler import Marginal
+    from shrinkage.inference.nuts import Nuts
+
+    backends = [Nuts("nutpie"), Nuts("pymc"), Marginal("pymc"), Gibbs()]
+    assert [b.name for b in backends] == ["nutpie", "pymc", "marginal", "gibbs"]
+    assert all(callable(b.run) for b in backends)
+    request = SampleRequest(
+        draws=1, tune=None, chains=1, cores=None, random_seed=None, progressbar=False,
+        target_accept=None, log_likelihood=True,
+    )  # fmt: skip
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        request.draws = 2
+    code = (
+        "import sys, shrinkage.inference.nuts, shrinkage.inference.gibbs.adapter, "
+        "shrinkage.inference.marginal.sampler, shrinkage.inference._idata; "
+        "assert 'shrinkage.inference.sampling' not in sys.modules"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
 def _mcse_close(a, b, mcse_a, mcse_b, k=4.0):
     """|a - b| <= k * combined Monte Carlo standard error, elementwise."""
     bound = k * np.sqrt(np.asarray(mcse_a) ** 2 + np.asarray(mcse_b) ** 2)

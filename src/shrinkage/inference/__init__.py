@@ -1,10 +1,13 @@
 """Inference for models made by :func:`shrinkage.build_model` (and other PyMC models).
 
-* :func:`sample` — posterior draws as an ``xarray.DataTree`` (NUTS via nutpie or PyMC).
+* :func:`sample` — posterior draws as an ``xarray.DataTree``: one funnel
+  (:mod:`.sampling`) in front of sibling backends behind one contract (:mod:`.backend`):
+  NUTS by nutpie or PyMC (:mod:`.nuts`), the marginal NUTS form (:mod:`.marginal`) and the
+  exact Gibbs sampler (:mod:`.gibbs`); :mod:`._idata` assembles every DataTree.
 * :func:`find_map` — the exact MAP, non-smooth Laplace / group-Laplace terms handled by their prox.
 
 Imported lazily: the Gibbs sampler's worker processes import ``shrinkage.inference.gibbs.core``,
-which needs neither PyMC nor scikit-learn (~3 s of imports per worker otherwise).
+which needs neither PyMC nor scikit-learn.
 """
 
 from importlib import import_module

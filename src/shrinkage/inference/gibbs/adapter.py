@@ -1,80 +1,69 @@
-"""Run the Gibbs sampler on a model made by :func:`shrinkage.build_model`; NUTS-shaped output.
+"""The Gibbs backend of ``sample``: a model of :func:`shrinkage.build_model`, exact Gibbs draws.
 
-:mod:`.spec` translates the model's prior and family into the Gibbs core's arguments and back.
+:mod:`.spec` translates the model's prior and family into the Gibbs core's arguments and back;
+:class:`Gibbs` follows the sampler contract of :mod:`shrinkage.inference.backend`.
 """
 
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pymc as pm
 import xarray as xr
 
+from shrinkage.inference.backend import Draws, SampleRequest
 from shrinkage.inference.gibbs.core import gibbs_sample, resolve_thin, resolve_tune
 from shrinkage.inference.gibbs.spec import gibbs_arguments, model_variables
-from shrinkage.model import get_spec
 
-__all__ = ["sample_gibbs"]
+if TYPE_CHECKING:
+    import pymc as pm
+
+    from shrinkage.model import ModelSpec
+
+__all__ = ["Gibbs"]
 
 
-def sample_gibbs(
-    model: pm.Model,
-    *,
-    draws: int = 1000,
-    tune: int | None = None,
-    chains: int = 4,
-    cores: int | None = None,
-    random_seed: int | None = None,
-    progressbar: bool = False,
-    **kwargs: Any,
-) -> xr.DataTree:
-    """Gibbs draws from a Gaussian-family model of :func:`shrinkage.build_model`.
+class Gibbs:
+    """Gibbs draws from a Gaussian-family model; the same posterior as the PyMC model.
 
-    Same posterior as the PyMC model (module table), returned in the layout of
-    :func:`shrinkage.sample` with NUTS: ``posterior`` (the model's free and deterministic
-    variables with its dims and coords), ``sample_stats`` (``diverging``, all False: Gibbs has
-    no divergences; ``slice_evals`` for the horseshoe family), ``log_likelihood`` (``y``),
-    ``observed_data``, ``constant_data``. ``kwargs`` go to
-    :func:`~shrinkage.inference.gibbs.core.gibbs_sample` (``method``, ``thin``); the sweeps per
-    kept draw are recorded as the ``thinning`` attribute of ``posterior`` and ``sample_stats``.
+    The ``posterior`` holds the model's free and deterministic variables with its dims and
+    coords (auxiliary variables of the other parametrization skipped); ``sample_stats`` holds
+    ``diverging`` (all False: Gibbs has no divergences) and, for the horseshoe family,
+    ``slice_evals``. The pointwise log-likelihood comes from the sweeps and is always kept.
+    ``request.options`` go to :func:`~shrinkage.inference.gibbs.core.gibbs_sample`
+    (``method``, ``thin``, ...); ``target_accept`` does not apply. Attrs: ``tuning_steps``
+    (burn-in sweeps) and ``thinning`` (sweeps per kept draw).
     """
-    from shrinkage.inference.sampling import add_shrinkage_metadata
 
-    spec = get_spec(model)
-    args = gibbs_arguments(spec)
-    start = time.perf_counter()
-    res = gibbs_sample(
-        **args,
-        draws=draws,
-        tune=tune,
-        chains=chains,
-        random_seed=random_seed,
-        n_jobs=cores,
-        progressbar=progressbar,
-        **kwargs,
-    )
-    elapsed = time.perf_counter() - start
-    dt = _datatree(model, spec, args, res)
-    thin = resolve_thin(args["prior"], kwargs.get("thin"))
-    tune = resolve_tune(args["prior"], tune)
-    for group in ("posterior", "sample_stats"):
-        dt[group].attrs.update(
-            {
-                "inference_library": "shrinkage.gibbs",
-                "sampling_time": elapsed,
-                "tuning_steps": tune,
-                "thinning": thin,  # sweeps per kept draw
-            }
+    name = "gibbs"
+
+    def run(self, spec: ModelSpec, model: pm.Model, request: SampleRequest) -> Draws:
+        args = gibbs_arguments(spec)
+        start = time.perf_counter()
+        res = gibbs_sample(
+            **args,
+            draws=request.draws,
+            tune=request.tune,
+            chains=request.chains,
+            random_seed=request.random_seed,
+            n_jobs=request.cores,
+            progressbar=request.progressbar,
+            **request.options,
         )
-    return add_shrinkage_metadata(dt, model)
+        elapsed = time.perf_counter() - start
+        attrs = {
+            "inference_library": "shrinkage.gibbs",
+            "sampling_time": elapsed,
+            "tuning_steps": resolve_tune(args["prior"], request.tune),
+            "thinning": resolve_thin(args["prior"], request.options.get("thin")),
+        }
+        groups = {"posterior": _posterior(model, spec, args, res), "sample_stats": _stats(res)}
+        return Draws(groups=groups, log_likelihood=res["log_likelihood"], attrs=attrs)
 
 
-def _datatree(model, spec, args, res) -> xr.DataTree:
-    design = spec.design
+def _posterior(model: pm.Model, spec: ModelSpec, args: dict[str, Any], res) -> xr.Dataset:
     chains, draws = res["beta"].shape[:2]
-    sample = {"chain": np.arange(chains), "draw": np.arange(draws)}
     model_dims = model.named_vars_to_dims
     coords = {k: np.asarray(v) for k, v in model.coords.items()}
     names = [v.name for v in model.free_RVs] + [v.name for v in model.deterministics]
@@ -84,20 +73,14 @@ def _datatree(model, spec, args, res) -> xr.DataTree:
         if name in values:  # auxiliary variables of another parametrization are skipped
             dims = ("chain", "draw", *model_dims.get(name, ()))
             post[name] = xr.DataArray(values[name], dims=dims)
-    obs = {"obs": coords["obs"]}
+    used = {d for da in post.values() for d in da.dims}
+    sample = {"chain": np.arange(chains), "draw": np.arange(draws)}
+    return xr.Dataset(post, coords=sample | {k: coords[k] for k in used & set(coords)})
+
+
+def _stats(res) -> xr.Dataset:
+    chains, draws = res["beta"].shape[:2]
     stats = {"diverging": (("chain", "draw"), np.zeros((chains, draws), dtype=bool))}
     if "slice_evals" in res:
         stats["slice_evals"] = (("chain", "draw"), res["slice_evals"])
-    used = {d for da in post.values() for d in da.dims}
-    children = {
-        "posterior": xr.Dataset(post, coords=sample | {k: coords[k] for k in used & set(coords)}),
-        "sample_stats": xr.Dataset(stats, coords=sample),
-        "log_likelihood": xr.Dataset(
-            {"y": (("chain", "draw", "obs"), res["log_likelihood"])}, coords=sample | obs
-        ),
-        "observed_data": xr.Dataset({"y": ("obs", design.y)}, coords=obs),
-        "constant_data": xr.Dataset(
-            {"X": (("obs", "feature"), design.X)}, coords=obs | {"feature": coords["feature"]}
-        ),
-    }
-    return xr.DataTree.from_dict({k: v for k, v in children.items()})
+    return xr.Dataset(stats, coords={"chain": np.arange(chains), "draw": np.arange(draws)})

@@ -1,9 +1,8 @@
-"""Numba kernels of the collapsed Gaussian log-likelihood (see :mod:`._marginal_op`).
+"""Numba kernels of the collapsed Gaussian log-likelihood (see :mod:`.op`).
 
 Compiled in nopython mode, without the GIL, and calling BLAS/LAPACK through SciPy's Cython
-exports, so nutpie's chains (threads of one process) evaluate gradients in parallel. The
-object-mode fallback held the GIL: on n=200, p=1000 two chains on two cores took 11.8 ms
-per gradient and chain against 5.1 ms for one chain alone.
+exports, so nutpie's chains (threads of one process) evaluate gradients in parallel (an
+object-mode kernel would hold the GIL and serialize them; docs/sampling.md).
 
 Storage convention: BLAS is column-major, so a C-ordered ``(r, c)`` array is the
 column-major ``c x r`` matrix (its transpose). Each call says which matrix it means.

@@ -21,7 +21,7 @@ With ``alpha = K^{-1} r`` the gradient is
     \\partial \\ell / \\partial a = 1'\\alpha.
 
 Two exact evaluations, picked by shape (numba kernels calling LAPACK without the GIL,
-:mod:`._marginal_kernels`):
+:mod:`.kernels`):
 
 * ``p > n`` ("n-space"): Cholesky ``K = L L'``, ``W = L^{-1} X``; O(n^2 p).
 * ``p <= n`` ("p-space", Woodbury and Sylvester): with ``S = D^{1/2}``, ``G = X'X`` (once),

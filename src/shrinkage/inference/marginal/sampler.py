@@ -21,27 +21,31 @@ and ``beta | theta, a, sigma, y ~ N(A^{-1} X'r, sigma^2 A^{-1})``, ``A = X'X + s
 D^{-1}``, ``r = y - a 1``. So NUTS samples the left-hand posterior (no ``beta``: the funnel
 between ``beta`` and its scales, the source of the divergences, is gone) and each draw then
 gets one exact ``beta`` draw from its Gaussian conditional (Rue's or Bhattacharya et al.'s draw,
-:mod:`._gibbs_draws`). The pairs ``(theta, a, sigma, beta)`` are draws from the joint
+:mod:`shrinkage.inference.linear_gaussian`). The pairs ``(theta, a, sigma, beta)`` are draws from the joint
 posterior of the model as built, so the returned DataTree has the same variables and layout.
-The collapsed likelihood is one Op (:mod:`._marginal_op`) with an analytic gradient.
+The collapsed likelihood is one Op (:mod:`.op`) with an analytic gradient. :class:`Marginal`
+is the backend of ``sample(form="marginal")`` (contract: :mod:`shrinkage.inference.backend`).
 """
 
 from __future__ import annotations
 
 import time
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 import numpy as np
 import pymc as pm
 import xarray as xr
 
 from shrinkage.families import Gaussian as GaussianFamily
+from shrinkage.inference.backend import Draws, SampleRequest
 from shrinkage.inference.linear_gaussian import LinearGaussian
 from shrinkage.inference.marginal.op import MarginalGaussian
-from shrinkage.model import ModelSpec, _build_intercept, get_spec
+from shrinkage.inference.nuts import run_pymc_sample
+from shrinkage.model import ModelSpec, _build_intercept
 from shrinkage.priors import BuildContext
 
-__all__ = ["build_marginal_model", "marginal_supported", "sample_marginal"]
+__all__ = ["Marginal", "build_marginal_model", "marginal_nutpie_defaults", "marginal_supported"]
 
 _SD = "beta_prior_sd"  # helper deterministic of the collapsed model, dropped from the output
 
@@ -119,52 +123,57 @@ def draw_beta(
     return out
 
 
-def sample_marginal(
-    model: pm.Model,
-    *,
-    draws: int,
-    tune: int,
-    chains: int,
-    cores: int,
-    random_seed: int | None,
-    nuts_sampler: str,
-    target_accept: float,
-    progressbar: bool,
-    log_likelihood: bool,
-    **kwargs: Any,
-) -> xr.DataTree:
-    """NUTS on the collapsed model, then one exact ``beta`` per draw; layout of ``sample``.
+# The measurements behind these three: docs/sampling.md, "Backend defaults: the measurements".
 
-    BLAS runs single-threaded during sampling: the chains already run in parallel, and
-    OpenBLAS threads competing for the same cores made one gradient 5-15x slower (measured
-    0.46 ms vs 2.3 ms at n=100, p=200).
+#: NUTS target acceptance of the marginal form: no funnel is left, so larger steps pay off
+MARGINAL_TARGET_ACCEPT = 0.8
+
+#: nutpie's mass matrix from the draws' variances: its default stalls sigma and tau if p > n
+MARGINAL_NUTPIE_ADAPTATION = "draw_diag"
+
+#: tree doublings past the U-turn when p > n, so sigma and tau move farther per draw
+MARGINAL_EXTRA_DOUBLINGS_P_GT_N = 1
+
+
+def marginal_nutpie_defaults(spec: ModelSpec) -> dict[str, Any]:
+    """nutpie's ``nuts={...}`` defaults for the marginal form of ``spec``."""
+    nuts: dict[str, Any] = {"adaptation": MARGINAL_NUTPIE_ADAPTATION}
+    if spec.design.n_features > spec.design.n_obs:
+        nuts["extra_doublings"] = MARGINAL_EXTRA_DOUBLINGS_P_GT_N
+    return nuts
+
+
+@dataclass(frozen=True)
+class Marginal:
+    """NUTS (``library`` = ``"nutpie"`` or ``"pymc"``) on the collapsed model, then one exact
+    ``beta`` per draw: the module's joint draws, in the layout of the model as built.
+
+    Defaults: ``target_accept`` :data:`MARGINAL_TARGET_ACCEPT`; with nutpie
+    :func:`marginal_nutpie_defaults` under the caller's ``nuts={...}``. BLAS runs
+    single-threaded while sampling: the chains already run in parallel. Attrs:
+    ``shrinkage_form`` = ``"marginal"``, ``sampling_time`` (NUTS and the ``beta`` draws).
     """
-    from threadpoolctl import threadpool_limits
 
-    from shrinkage.inference.sampling import add_shrinkage_metadata
+    library: str
+    name: ClassVar[str] = "marginal"
 
-    spec = get_spec(model)
-    collapsed = build_marginal_model(spec)
-    start = time.perf_counter()
-    with threadpool_limits(limits=1, user_api="blas"):
-        idata = pm.sample(
-            draws=draws,
-            tune=tune,
-            chains=chains,
-            cores=cores,
-            random_seed=random_seed,
-            nuts_sampler=nuts_sampler,
-            target_accept=target_accept,
-            progressbar=progressbar,
-            model=collapsed,
-            **kwargs,
-        )
-        post = _complete_posterior(idata["posterior"].to_dataset(), spec, random_seed)
-    elapsed = time.perf_counter() - start
-    dt = _datatree(model, spec, post, idata["sample_stats"].to_dataset(), log_likelihood)
-    for group in ("posterior", "sample_stats"):
-        dt[group].attrs.update({"shrinkage_form": "marginal", "sampling_time": elapsed})
-    return add_shrinkage_metadata(dt, model)
+    def run(self, spec: ModelSpec, model: pm.Model, request: SampleRequest) -> Draws:
+        from threadpoolctl import threadpool_limits
+
+        collapsed = build_marginal_model(spec)
+        start = time.perf_counter()
+        with threadpool_limits(limits=1, user_api="blas"):
+            idata = run_pymc_sample(
+                collapsed,
+                request,
+                library=self.library,
+                target_accept=MARGINAL_TARGET_ACCEPT,
+                nutpie_defaults=marginal_nutpie_defaults(spec),
+            )
+            post = _complete_posterior(idata["posterior"].to_dataset(), spec, request.random_seed)
+        elapsed = time.perf_counter() - start
+        groups = {"posterior": post, "sample_stats": idata["sample_stats"].to_dataset()}
+        return Draws(groups=groups, attrs={"shrinkage_form": "marginal", "sampling_time": elapsed})
 
 
 def _complete_posterior(post: xr.Dataset, spec: ModelSpec, seed: int | None) -> xr.Dataset:
@@ -193,30 +202,3 @@ def _complete_posterior(post: xr.Dataset, spec: ModelSpec, seed: int | None) -> 
         ),
     }
     return post.drop_vars(_SD).assign(new)
-
-
-def _datatree(model, spec, post, stats, log_likelihood: bool) -> xr.DataTree:
-    design = spec.design
-    obs = {"obs": np.asarray(model.coords["obs"])}
-    children = {
-        "posterior": post,
-        "sample_stats": stats,
-        "observed_data": xr.Dataset({"y": ("obs", design.y)}, coords=obs),
-        "constant_data": xr.Dataset(
-            {"X": (("obs", "feature"), design.X)},
-            coords=obs | {"feature": np.asarray(model.coords["feature"])},
-        ),
-    }
-    if log_likelihood:
-        ll = spec.family.pointwise_log_likelihood(
-            design.X,
-            design.y,
-            post["beta"].transpose("chain", "draw", "feature").values,
-            post["intercept"].values if "intercept" in post else 0.0,
-            post["sigma"].values if "sigma" in post else spec.family.sigma,
-        )
-        sample = {"chain": post["chain"].values, "draw": post["draw"].values}
-        children["log_likelihood"] = xr.Dataset(
-            {"y": (("chain", "draw", "obs"), ll)}, coords=sample | obs
-        )
-    return xr.DataTree.from_dict(children)
