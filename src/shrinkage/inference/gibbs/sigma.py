@@ -125,9 +125,9 @@ def _draw_gig_halfnormal(n_rows: int, b: float, scale: float, rng: np.random.Gen
 
     That is ``GIG(lambda = (1 - N)/2, a = 1/s^2, b)``: an ``InvGamma((N - 1)/2, b/2)``
     proposal accepted with probability ``exp(-x / (2 s^2))`` (the tilt, <= 1). The acceptance
-    rate is high wherever ``sigma^2`` is small next to ``s^2``; measured 6 us per draw (N=200)
-    where scipy's ``geninvgauss.rvs`` takes 0.49 ms. After 20 rejections scipy draws
-    instead, which keeps the draw exact (a mixture of two exact draws).
+    rate is high wherever ``sigma^2`` is small next to ``s^2``, and a draw costs far less than
+    scipy's ``geninvgauss.rvs`` (timings: ``docs/sampling.md``). After 20 rejections scipy
+    draws instead, which keeps the draw exact (a mixture of two exact draws).
     """
     shape = 0.5 * (n_rows - 1)
     if shape > 0:
