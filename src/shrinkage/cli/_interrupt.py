@@ -1,0 +1,69 @@
+"""Ctrl-C in the CLI commands: stop promptly, exit 130, never a report from a partial run.
+
+PyMC's and nutpie's samplers catch ``KeyboardInterrupt`` and return the draws made so far, so
+a plain ``except KeyboardInterrupt`` never sees a Ctrl-C during sampling. :class:`Interrupts`
+installs a SIGINT handler that records the interrupt *and* raises ``KeyboardInterrupt`` (the
+default behaviour); the command calls :meth:`Interrupts.check` after each long step (fit,
+report), which raises again when an interrupt was swallowed, and treats any error raised
+after an interrupt as the interrupt. Inside :meth:`Interrupts.deferred` (moving the finished
+report into place, removing a staging folder) a Ctrl-C is only recorded, so those steps are
+never cut in half.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import FrameType
+
+__all__ = ["EXIT_INTERRUPTED", "Interrupts", "report_interrupt"]
+
+#: exit code after Ctrl-C (128 + SIGINT), as shells report it
+EXIT_INTERRUPTED = 130
+
+
+class Interrupts:
+    """SIGINT handler of one command run (a context manager; see the module docstring)."""
+
+    def __init__(self) -> None:
+        self.hit = False
+        self._defer = False
+        self._previous = None
+
+    def __enter__(self) -> Interrupts:
+        if threading.current_thread() is threading.main_thread():  # signals: main thread only
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+            self._previous = None
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        self.hit = True
+        if not self._defer:
+            raise KeyboardInterrupt
+
+    def check(self) -> None:
+        """Raise ``KeyboardInterrupt`` if a Ctrl-C came (even one a sampler swallowed)."""
+        if self.hit:
+            raise KeyboardInterrupt
+
+    @contextmanager
+    def deferred(self) -> Iterator[None]:
+        """Run a short step to its end: a Ctrl-C inside is recorded, not raised."""
+        self._defer = True
+        try:
+            yield
+        finally:
+            self._defer = False
+
+
+def report_interrupt(command: str) -> int:
+    """Print the one-line message of an interrupted run; return :data:`EXIT_INTERRUPTED`."""
+    print(f"shrinkage {command}: interrupted (Ctrl-C); no report written", file=sys.stderr)
+    return EXIT_INTERRUPTED
