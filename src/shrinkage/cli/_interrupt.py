@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
 
-__all__ = ["EXIT_INTERRUPTED", "Interrupts", "report_interrupt"]
+__all__ = ["EXIT_INTERRUPTED", "Interrupts", "ignore_sigint", "report_interrupt"]
 
 #: exit code after Ctrl-C (128 + SIGINT), as shells report it
 EXIT_INTERRUPTED = 130
@@ -67,3 +67,8 @@ def report_interrupt(command: str) -> int:
     """Print the one-line message of an interrupted run; return :data:`EXIT_INTERRUPTED`."""
     print(f"shrinkage {command}: interrupted (Ctrl-C); no report written", file=sys.stderr)
     return EXIT_INTERRUPTED
+
+
+def ignore_sigint() -> None:
+    """Initializer of a worker process: ignore Ctrl-C; the parent process stops the worker."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
