@@ -445,3 +445,52 @@ def test_fit_help_shows_defaults(capsys):
     assert "--sep" in text and "--overwrite" in text
     assert "(default: None)" not in text and "(default: [])" not in text
     assert "(default: False)" not in text
+
+
+def test_numbers_with_commas_are_named(tmp_path, capsys):
+    path = tmp_path / "thousands.csv"
+    path.write_text('x1,x2,y\n"1,000",2,3\n"2,000",3,4\n"3,500",1,2\n')
+    code, _, err = fit(capsys, str(path), "--target", "y", "--out", str(tmp_path / "o"))
+    assert code == 2
+    assert (
+        "column 'x1' holds numbers written with commas (e.g. ['1,000', '2,000', '3,500'])" in err
+    )
+
+
+def test_trailing_separator_column_is_dropped_with_a_note(data, tmp_path):
+    lines = data.read_text().splitlines()
+    path = tmp_path / "trailing.csv"
+    path.write_text("".join(line + ",\n" for line in lines))
+    read = read_data(str(path))
+    assert list(read.frame.columns) == ["x1", "x2", "y"] and read.unnamed == []
+    assert read.notes == [
+        "dropped ['Unnamed: 3']: no header and no values (a separator at the end of each line?)"
+    ]
+
+
+def test_header_with_spaces_gets_a_hint(data, tmp_path, capsys):
+    path = tmp_path / "spaced.csv"
+    path.write_text(data.read_text().replace(",", ", "))
+    code, _, err = fit(capsys, str(path), "--target", "y", "--out", str(tmp_path / "o"))
+    assert code == 2 and "the header has ' y' (spaces after the separators?" in err
+    read = read_data(str(path), parse_sep(r"\s*,\s*"))
+    assert list(read.frame.columns) == ["x1", "x2", "y"]
+
+
+@pytest.mark.parametrize(
+    ("edit", "extra", "message"),
+    [
+        (
+            lambda f: f.assign(x1=f["x1"].where(f.index != 3, np.inf)),
+            [],
+            "infinite values in 'x1' (1 row, first data row 4)",
+        ),
+        (lambda f: f, ["--drop", "y"], "--drop names the target 'y'"),
+    ],
+)
+def test_more_refusals(data, tmp_path, capsys, edit, extra, message):
+    path = tmp_path / "edited.csv"
+    edit(pd.read_csv(data)).to_csv(path, index=False)
+    argv = [str(path), "--target", "y", *extra, "--out", str(tmp_path / "o")]
+    code, _, err = fit(capsys, *argv)
+    assert code == 2 and message in err

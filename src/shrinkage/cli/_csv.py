@@ -4,9 +4,10 @@
 file, a folder, an unreadable or non-text file, an empty file, a header without data rows,
 a single data row and duplicate column names. A leading column with an empty header (pandas
 calls it ``Unnamed: 0``) whose values are ``0..n-1`` or ``1..n`` is a saved row index: it is
-dropped and a note says so. :func:`refuse_stray_text` refuses a column that looks numeric but
+dropped and a note says so, as is a column with neither a header nor values (a separator
+at the end of each line). :func:`refuse_stray_text` refuses a column that looks numeric but
 holds a few values that are not numbers (pandas then reads the whole column as text), naming
-up to five of them.
+up to five of them, and a column of numbers written with commas (``1,000`` or ``1,5``).
 """
 
 from __future__ import annotations
@@ -122,7 +123,13 @@ def read_data(text: str, sep: str = ",") -> CsvData:
             "a saved row index, not data"
         )
         unnamed = unnamed[1:]
-    data.unnamed = unnamed
+    empty = [c for c in unnamed if data.frame[c].isna().all()]
+    if empty:
+        data.frame = data.frame.drop(columns=empty)
+        data.notes.append(
+            f"dropped {empty}: no header and no values (a separator at the end of each line?)"
+        )
+    data.unnamed = [c for c in unnamed if c not in empty]
     return data
 
 
@@ -130,6 +137,13 @@ def _stray_message(name: str, values: pd.Series) -> str | None:
     text = values.dropna().astype(str).str.strip()
     numbers = pd.to_numeric(text, errors="coerce")
     bad = text[numbers.isna()]
+    commas = pd.to_numeric(text.str.replace(",", "", regex=False), errors="coerce")
+    if numbers.notna().sum() < len(text) / 2 <= commas.notna().sum():
+        return (
+            f"column {name!r} holds numbers written with commas (e.g. {list(bad.unique()[:SHOW])})"
+            ": the file must use '.' for decimals and no thousands separators; fix them in the "
+            "file or --drop the column"
+        )
     if bad.empty or numbers.notna().sum() < len(text) / 2:
         return None
     counts = Counter(bad)

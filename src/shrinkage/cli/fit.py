@@ -16,6 +16,17 @@ Encoding of the CSV's columns (everything but ``--target`` and ``--drop`` is a p
 
 For ``--family bernoulli`` (alias ``logistic``) the target may hold any two labels (text or
 numbers); otherwise it must be numeric.
+
+Reading (:mod:`shrinkage.cli._csv`, separator ``--sep``): problems with the file are named
+(missing, a folder, empty, header only, one data row, duplicate or empty header cells, not
+text); a saved row index (empty header, values ``0..n-1`` or ``1..n``) is dropped with a note;
+a column that looks numeric but holds a few non-numbers is refused with up to five of them;
+missing and infinite values are refused with their column, count and first row.
+
+The report folder (:mod:`shrinkage.cli._output`) is checked before anything is read, written
+to a staging folder beside it and renamed into place at the end; a non-empty folder that
+shrinkage did not write is refused unless ``--overwrite``. Ctrl-C at any stage exits with
+code 130 and one line on stderr, and no report (:mod:`shrinkage.cli._interrupt`).
 """
 
 from __future__ import annotations
@@ -177,7 +188,8 @@ def parse_groups(items: list[str], columns: list[str]) -> dict[str, list[str]] |
 def _rows(mask: pd.Series) -> str:
     """``"3 rows, first data row 5"`` for a boolean mask (data rows count from 1)."""
     first = int(np.flatnonzero(mask.to_numpy())[0]) + 1
-    return f"{int(mask.sum())} rows, first data row {first}"
+    count = int(mask.sum())
+    return f"{count} row{'s' if count > 1 else ''}, first data row {first}"
 
 
 def _refuse_missing(X: pd.DataFrame) -> None:
@@ -226,12 +238,20 @@ def _load(args: argparse.Namespace) -> tuple[pd.DataFrame, pd.Series]:
         hint = ""
         if len(columns) == 1:
             hint = f"; the file has one column: is its separator not {args.sep!r}? (--sep)"
+        spaced = [c for c in columns if c.strip() == args.target.strip()]
+        if spaced:
+            hint = (
+                f"; the header has {spaced[0]!r} (spaces after the separators? try "
+                "--sep '\\s*,\\s*')"
+            )
         raise FitInputError(
             f"--target {args.target!r} is not a column of {args.data}: {columns}{hint}"
         )
     unknown = [c for c in args.drop if c not in columns]
     if unknown:
         raise FitInputError(f"--drop names unknown column(s) {unknown}")
+    if args.target in args.drop:
+        raise FitInputError(f"--drop names the target {args.target!r}")
     unnamed = [c for c in data.unnamed if c not in args.drop and c != args.target]
     if unnamed:
         raise FitInputError(
