@@ -494,3 +494,16 @@ def test_more_refusals(data, tmp_path, capsys, edit, extra, message):
     argv = [str(path), "--target", "y", *extra, "--out", str(tmp_path / "o")]
     code, _, err = fit(capsys, *argv)
     assert code == 2 and message in err
+
+
+def test_sigterm_is_handled_like_ctrl_c(capsys):
+    """``kill`` / ``timeout`` send SIGTERM: same cleanup, exit 128 + 15."""
+    from shrinkage.cli._interrupt import report_interrupt
+
+    with Interrupts() as intr:
+        with pytest.raises(KeyboardInterrupt):
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(1)  # never reached
+        assert report_interrupt("fit", intr) == 143
+    assert capsys.readouterr().err == "shrinkage fit: stopped by SIGTERM; no report written\n"
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL

@@ -2,7 +2,7 @@
 
 PyMC's and nutpie's samplers catch ``KeyboardInterrupt`` and return the draws made so far, so
 a plain ``except KeyboardInterrupt`` never sees a Ctrl-C during sampling. :class:`Interrupts`
-installs a SIGINT handler that records the interrupt *and* raises ``KeyboardInterrupt`` (the
+installs a SIGINT (and SIGTERM) handler that records the interrupt *and* raises ``KeyboardInterrupt`` (the
 default behaviour); the command calls :meth:`Interrupts.check` after each long step (fit,
 report), which raises again when an interrupt was swallowed, and treats any error raised
 after an interrupt as the interrupt. Inside :meth:`Interrupts.deferred` (moving the finished
@@ -12,6 +12,7 @@ never cut in half.
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import threading
@@ -23,6 +24,9 @@ __all__ = ["EXIT_INTERRUPTED", "Interrupts", "ignore_sigint", "report_interrupt"
 
 #: exit code after Ctrl-C (128 + SIGINT), as shells report it
 EXIT_INTERRUPTED = 130
+#: the signals handled: Ctrl-C, and SIGTERM (``kill``, ``timeout``), which would otherwise end
+#: the process without removing its staging folder
+SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 class Interrupts:
@@ -30,21 +34,30 @@ class Interrupts:
 
     def __init__(self) -> None:
         self.hit = False
+        self.signum = signal.SIGINT
         self._defer = False
-        self._previous = None
+        self._previous: dict[int, object] = {}
+        self._pid = os.getpid()
 
     def __enter__(self) -> Interrupts:
         if threading.current_thread() is threading.main_thread():  # signals: main thread only
-            self._previous = signal.signal(signal.SIGINT, self._handle)
+            for signum in SIGNALS:
+                self._previous[signum] = signal.signal(signum, self._handle)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._previous is not None:
-            signal.signal(signal.SIGINT, self._previous)
-            self._previous = None
+        for signum, previous in self._previous.items():
+            signal.signal(signum, previous)
+        self._previous = {}
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
+        if os.getpid() != self._pid:  # a forked sampler process: behave as by default
+            if signum != signal.SIGINT:
+                signal.signal(signum, signal.SIG_DFL)
+                os.kill(os.getpid(), signum)
+            raise KeyboardInterrupt
         self.hit = True
+        self.signum = signal.Signals(signum)
         if not self._defer:
             raise KeyboardInterrupt
 
@@ -63,10 +76,13 @@ class Interrupts:
             self._defer = False
 
 
-def report_interrupt(command: str) -> int:
-    """Print the one-line message of an interrupted run; return :data:`EXIT_INTERRUPTED`."""
-    print(f"shrinkage {command}: interrupted (Ctrl-C); no report written", file=sys.stderr)
-    return EXIT_INTERRUPTED
+def report_interrupt(command: str, intr: Interrupts | None = None) -> int:
+    """Print the one-line message of a stopped run; return ``128 + signal number``
+    (:data:`EXIT_INTERRUPTED` for Ctrl-C, 143 for SIGTERM)."""
+    signum = signal.SIGINT if intr is None or not intr.hit else intr.signum
+    how = "interrupted (Ctrl-C)" if signum == signal.SIGINT else f"stopped by {signum.name}"
+    print(f"shrinkage {command}: {how}; no report written", file=sys.stderr)
+    return 128 + int(signum)
 
 
 def ignore_sigint() -> None:

@@ -53,7 +53,7 @@ def _files(folder: Path) -> set[str]:
 
 def _state(target: Path, overwrite: bool) -> tuple[str, str | None]:
     """``("new", None)``, ``("replace", run_id)`` or ``("merge", None)``; refuse otherwise."""
-    if target.is_symlink() or (target.exists() and not target.is_dir()):
+    if target.exists() and not target.is_dir():
         raise OutputError(f"--out {target} exists and is not a folder")
     if not target.exists() or not any(target.iterdir()):
         return "new", None
@@ -111,7 +111,7 @@ class OutputFolder:
         """
         if not out or not out.strip():
             raise OutputError("--out is empty; give the report folder's path")
-        target = Path(out).expanduser().absolute()
+        target = Path(out).expanduser().resolve()  # a symbolic link: its folder
         if target.parent == target:
             raise OutputError(f"--out {target} is a file system root; choose a folder in it")
         mode, previous = _state(target, overwrite)

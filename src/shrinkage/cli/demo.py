@@ -208,13 +208,39 @@ def run_demo(args: argparse.Namespace) -> int:
     for name in ("draws", "tune", "chains"):
         if getattr(args, name) < 1:
             raise SystemExit(f"shrinkage demo: --{name} must be >= 1")
-    try:
-        output = OutputFolder.prepare(args.out, args.overwrite)
-    except OutputError as err:
-        print(f"shrinkage demo: error: {err}", file=sys.stderr)
-        return 2
-    out = output.target
-    steps = _Steps(N_STEPS)  # the clock starts before PyMC is imported
+    with Interrupts() as intr:
+        output = pool = job = None
+        try:
+            output = OutputFolder.prepare(args.out, args.overwrite)
+            steps = _announce(args, output.target)
+            scales = PATH_SCALES[::2] if args.quick else PATH_SCALES
+            pool, job = _start_bayes_path(args, scales) if args.bayes_path else (None, None)
+            _run(args, output.staging, scales, job, steps)
+            intr.check()  # the samplers return partial draws after a Ctrl-C
+            with intr.deferred():
+                out = output.commit()
+        except BaseException as err:
+            if output is not None:
+                with intr.deferred():
+                    output.discard()
+            if intr.hit or isinstance(err, KeyboardInterrupt):
+                return report_interrupt("demo", intr)
+            if isinstance(err, OutputError):
+                print(f"shrinkage demo: error: {err}", file=sys.stderr)
+                return 2
+            raise
+        finally:
+            if pool is not None:
+                with intr.deferred():
+                    _stop(pool, job)
+    print(f"\ndone in {steps.elapsed:.0f} s. Report folder: {out}")
+    print(f"  open {out / 'summary.html'} (or summary.md)")
+    return 0
+
+
+def _announce(args: argparse.Namespace, out: Path) -> _Steps:
+    """Print what the demo will do; start its clock (before PyMC is imported)."""
+    steps = _Steps(N_STEPS)
     print(
         f"shrinkage demo: diabetes data, 4 priors x {args.chains} chains x {args.draws} draws "
         f"(+{args.tune} tuning), sampler {args.sampler}; report folder {out}",
@@ -226,28 +252,7 @@ def run_demo(args: argparse.Namespace) -> int:
             "keeps the demo near 1-3 minutes on 2 busy cores; --chains 4 gives sturdier r_hat)",
             flush=True,
         )
-    scales = PATH_SCALES[::2] if args.quick else PATH_SCALES
-    with Interrupts() as intr:
-        pool = job = None
-        try:
-            pool, job = _start_bayes_path(args, scales) if args.bayes_path else (None, None)
-            _run(args, output.staging, scales, job, steps)
-            intr.check()  # the samplers return partial draws after a Ctrl-C
-            with intr.deferred():
-                out = output.commit()
-        except BaseException as err:
-            with intr.deferred():
-                output.discard()
-            if intr.hit or isinstance(err, KeyboardInterrupt):
-                return report_interrupt("demo")
-            raise
-        finally:
-            if pool is not None:
-                with intr.deferred():
-                    _stop(pool, job)
-    print(f"\ndone in {steps.elapsed:.0f} s. Report folder: {out}")
-    print(f"  open {out / 'summary.html'} (or summary.md)")
-    return 0
+    return steps
 
 
 def _stop(pool, job) -> None:

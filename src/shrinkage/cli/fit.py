@@ -346,7 +346,7 @@ def run_fit(args: argparse.Namespace) -> int:
                 with intr.deferred():
                     output.discard()
             if intr.hit or isinstance(err, KeyboardInterrupt):
-                return report_interrupt("fit")
+                return report_interrupt("fit", intr)
             if not isinstance(err, (ValueError, TypeError)):
                 raise
             print(f"shrinkage fit: error: {err}", file=sys.stderr)
