@@ -19,8 +19,9 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
+from typing import Any
 
-__all__ = ["EXIT_INTERRUPTED", "Interrupts", "ignore_sigint", "report_interrupt"]
+__all__ = ["EXIT_INTERRUPTED", "Interrupts", "abandon", "ignore_sigint", "report_interrupt"]
 
 #: exit code after Ctrl-C (128 + SIGINT), as shells report it
 EXIT_INTERRUPTED = 130
@@ -83,6 +84,27 @@ def report_interrupt(command: str, intr: Interrupts | None = None) -> int:
     how = "interrupted (Ctrl-C)" if signum == signal.SIGINT else f"stopped by {signum.name}"
     print(f"shrinkage {command}: {how}; no report written", file=sys.stderr)
     return 128 + int(signum)
+
+
+def abandon(
+    command: str,
+    err: BaseException,
+    intr: Interrupts,
+    output: Any,
+    errors: tuple[type[BaseException], ...],
+) -> int:
+    """End a run that raised ``err``: remove its staging folder (``output.discard()``, unless
+    ``output`` is None), then return ``128 + signal`` after an interrupt, or 2 after printing
+    ``shrinkage COMMAND: error: ...`` for one of ``errors``; re-raise anything else."""
+    if output is not None:
+        with intr.deferred():
+            output.discard()
+    if intr.hit or isinstance(err, KeyboardInterrupt):
+        return report_interrupt(command, intr)
+    if not isinstance(err, errors):
+        raise err
+    print(f"shrinkage {command}: error: {err}", file=sys.stderr)
+    return 2
 
 
 def ignore_sigint() -> None:

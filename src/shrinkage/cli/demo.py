@@ -18,7 +18,6 @@ is in units of sd(y) per sd(x_j).
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 import warnings
 from pathlib import Path
@@ -27,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from shrinkage.cli._interrupt import Interrupts, report_interrupt
+from shrinkage.cli._interrupt import Interrupts, abandon
 from shrinkage.cli._output import OutputError, OutputFolder
 
 __all__ = ["add_demo_parser", "frequentist_comparison", "run_demo"]
@@ -220,15 +219,7 @@ def run_demo(args: argparse.Namespace) -> int:
             with intr.deferred():
                 out = output.commit()
         except BaseException as err:
-            if output is not None:
-                with intr.deferred():
-                    output.discard()
-            if intr.hit or isinstance(err, KeyboardInterrupt):
-                return report_interrupt("demo", intr)
-            if isinstance(err, OutputError):
-                print(f"shrinkage demo: error: {err}", file=sys.stderr)
-                return 2
-            raise
+            return abandon("demo", err, intr, output, (OutputError,))
         finally:
             if pool is not None:
                 with intr.deferred():

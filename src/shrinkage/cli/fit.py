@@ -32,7 +32,6 @@ code 130 and one line on stderr, and no report (:mod:`shrinkage.cli._interrupt`)
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +39,7 @@ import numpy as np
 import pandas as pd
 
 from shrinkage.cli._csv import parse_sep, read_data, refuse_stray_text
-from shrinkage.cli._interrupt import Interrupts, report_interrupt
+from shrinkage.cli._interrupt import Interrupts, abandon
 from shrinkage.cli._output import OutputFolder
 
 __all__ = ["add_fit_parser", "encode_frame", "parse_groups", "parse_prior_args", "run_fit"]
@@ -342,14 +341,6 @@ def run_fit(args: argparse.Namespace) -> int:
             output = OutputFolder.prepare(args.out, args.overwrite)
             folder = _fit_and_save(args, output, intr)
         except BaseException as err:
-            if output is not None:
-                with intr.deferred():
-                    output.discard()
-            if intr.hit or isinstance(err, KeyboardInterrupt):
-                return report_interrupt("fit", intr)
-            if not isinstance(err, (ValueError, TypeError)):
-                raise
-            print(f"shrinkage fit: error: {err}", file=sys.stderr)
-            return 2
+            return abandon("fit", err, intr, output, (ValueError, TypeError))
     print(f"report written to {folder}")
     return 0
