@@ -227,3 +227,30 @@ def test_fit_is_wired_into_the_command(tmp_path, capsys):
     code = main(["fit", str(tmp_path / "missing.csv"), "--target", "y", "--out", str(tmp_path)])
     assert code == 2
     assert "missing.csv" in capsys.readouterr().err
+
+
+def test_demo_interrupted_stops_the_worker_and_writes_nothing(
+    tmp_path, monkeypatch, sleeper, capsys
+):
+    """Ctrl-C during the fits: exit 130, one line, the path's worker stopped, no folder."""
+    import time
+
+    from shrinkage.cli import demo as cli_demo
+
+    start, started = sleeper
+
+    def interrupted(args, out, scales, job, steps):
+        (out / "half-written.md").write_text("partial")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli_demo, "_start_bayes_path", lambda args, scales: start())
+    monkeypatch.setattr(cli_demo, "_run", interrupted)
+    out = tmp_path / "report"
+    assert main(["demo", "--out", str(out)]) == 130
+    assert capsys.readouterr().err == "shrinkage demo: interrupted (Ctrl-C); no report written\n"
+    procs = started["procs"]
+    deadline = time.monotonic() + 10  # terminate() is a SIGTERM: the worker exits at once
+    while any(p.is_alive() for p in procs) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert procs and not any(p.is_alive() for p in procs)
+    assert list(tmp_path.iterdir()) == []  # neither the report nor its staging folder

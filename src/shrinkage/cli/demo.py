@@ -26,6 +26,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from shrinkage.cli._interrupt import Interrupts, abandon
+from shrinkage.cli._output import OutputError, OutputFolder
+
 __all__ = ["add_demo_parser", "frequentist_comparison", "run_demo"]
 #: Laplace prior scales of the Bayesian path (standardized scale; alpha = sigma^2 / (n b))
 PATH_SCALES = (0.003, 0.0129, 0.0548, 0.23, 1.0)
@@ -124,9 +127,14 @@ def _start_bayes_path(args: argparse.Namespace, scales: tuple[float, ...]):
     from concurrent.futures import ProcessPoolExecutor
 
     from shrinkage.cli._demo_fits import bayes_path
+    from shrinkage.cli._interrupt import ignore_sigint
 
     # spawn, not fork: the parent may already run sampler / BLAS threads
-    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+    # the worker ignores Ctrl-C (a terminal sends it to the whole process group): the demo
+    # decides, and _stop ends the worker
+    pool = ProcessPoolExecutor(
+        max_workers=1, mp_context=multiprocessing.get_context("spawn"), initializer=ignore_sigint
+    )
     job = pool.submit(
         bayes_path, scales, args.draws, args.tune, args.chains, args.seed + 99, args.sampler
     )
@@ -199,9 +207,31 @@ def run_demo(args: argparse.Namespace) -> int:
     for name in ("draws", "tune", "chains"):
         if getattr(args, name) < 1:
             raise SystemExit(f"shrinkage demo: --{name} must be >= 1")
-    out = Path(args.out).expanduser().resolve()
-    out.mkdir(parents=True, exist_ok=True)
-    steps = _Steps(N_STEPS)  # the clock starts before PyMC is imported
+    with Interrupts() as intr:
+        output = pool = job = None
+        try:
+            output = OutputFolder.prepare(args.out, args.overwrite)
+            steps = _announce(args, output.target)
+            scales = PATH_SCALES[::2] if args.quick else PATH_SCALES
+            pool, job = _start_bayes_path(args, scales) if args.bayes_path else (None, None)
+            _run(args, output.staging, scales, job, steps)
+            intr.check()  # the samplers return partial draws after a Ctrl-C
+            with intr.deferred():
+                out = output.commit()
+        except BaseException as err:
+            return abandon("demo", err, intr, output, (OutputError,))
+        finally:
+            if pool is not None:
+                with intr.deferred():
+                    _stop(pool, job)
+    print(f"\ndone in {steps.elapsed:.0f} s. Report folder: {out}")
+    print(f"  open {out / 'summary.html'} (or summary.md)")
+    return 0
+
+
+def _announce(args: argparse.Namespace, out: Path) -> _Steps:
+    """Print what the demo will do; start its clock (before PyMC is imported)."""
+    steps = _Steps(N_STEPS)
     print(
         f"shrinkage demo: diabetes data, 4 priors x {args.chains} chains x {args.draws} draws "
         f"(+{args.tune} tuning), sampler {args.sampler}; report folder {out}",
@@ -213,13 +243,7 @@ def run_demo(args: argparse.Namespace) -> int:
             "keeps the demo near 1-3 minutes on 2 busy cores; --chains 4 gives sturdier r_hat)",
             flush=True,
         )
-    scales = PATH_SCALES[::2] if args.quick else PATH_SCALES
-    pool, job = _start_bayes_path(args, scales) if args.bayes_path else (None, None)
-    try:
-        return _run(args, out, scales, job, steps)
-    finally:
-        if pool is not None:
-            _stop(pool, job)
+    return steps
 
 
 def _stop(pool, job) -> None:
@@ -272,8 +296,6 @@ def _run(args: argparse.Namespace, out: Path, scales, job, steps: _Steps) -> int
         "path_error": path_error, "times": steps.times,
     }  # fmt: skip
     write_summary(out, fits, context)
-    print(f"\ndone in {steps.elapsed:.0f} s. Report folder: {out}")
-    print(f"  open {out / 'summary.html'} (or summary.md)")
     return 0
 
 
@@ -301,7 +323,14 @@ def add_demo_parser(subparsers) -> argparse.ArgumentParser:
         "--out",
         default="./shrinkage-report",
         metavar="DIR",
-        help="report folder (created; files in it are overwritten)",
+        help="report folder: new, empty, or one shrinkage wrote (then replaced whole); "
+        "checked before anything runs",
+    )
+    demo.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="write into a non-empty folder shrinkage did not write (files with the report's "
+        "names are replaced, other files kept)",
     )
     demo.add_argument("--draws", type=int, default=DEFAULT_DRAWS, help="posterior draws per chain")
     demo.add_argument("--tune", type=int, default=DEFAULT_TUNE, help="tuning steps per chain")

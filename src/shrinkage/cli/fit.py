@@ -16,16 +16,31 @@ Encoding of the CSV's columns (everything but ``--target`` and ``--drop`` is a p
 
 For ``--family bernoulli`` (alias ``logistic``) the target may hold any two labels (text or
 numbers); otherwise it must be numeric.
+
+Reading (:mod:`shrinkage.cli._csv`, separator ``--sep``): problems with the file are named
+(missing, a folder, empty, header only, one data row, duplicate or empty header cells, not
+text); a saved row index (empty header, values ``0..n-1`` or ``1..n``) is dropped with a note;
+a column that looks numeric but holds a few non-numbers is refused with up to five of them;
+missing and infinite values are refused with their column, count and first row.
+
+The report folder (:mod:`shrinkage.cli._output`) is checked before anything is read, written
+to a staging folder beside it and renamed into place at the end; a non-empty folder that
+shrinkage did not write is refused unless ``--overwrite``. Ctrl-C at any stage exits with
+code 130 and one line on stderr, and no report (:mod:`shrinkage.cli._interrupt`).
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
+
+from shrinkage.cli._csv import parse_sep, read_data, refuse_stray_text
+from shrinkage.cli._interrupt import Interrupts, abandon
+from shrinkage.cli._output import OutputFolder
 
 __all__ = ["add_fit_parser", "encode_frame", "parse_groups", "parse_prior_args", "run_fit"]
 
@@ -34,6 +49,19 @@ DEFAULT_MAX_LEVELS = 10
 
 class FitInputError(ValueError):
     """A problem with the user's file or options, reported without a traceback."""
+
+
+class _DefaultsFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Appends ``(default: ...)`` to each option's help, except where there is nothing to say
+    (flags, repeatable options, required options) or the help states the default itself."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        default = action.default
+        nothing = default is None or default is False or default is argparse.SUPPRESS
+        if nothing or default == [] or "default" in text:
+            return text
+        return super()._get_help_string(action)
 
 
 def add_fit_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -45,16 +73,23 @@ def add_fit_parser(subparsers: Any) -> argparse.ArgumentParser:
             "Fit a Bayesian regression with a shrinkage prior to DATA.csv (every column but the "
             "target and --drop columns is a predictor; text columns with few levels become "
             "categorical groups) and write the diagnostics report (Markdown, HTML, CSV, PNG "
-            "plots) to --out."
+            "plots) to --out. Ctrl-C stops the run (exit code 130) without writing a report."
         ),
+        formatter_class=_DefaultsFormatter,
     )
     p.add_argument("data", help="CSV file with a header row")
     p.add_argument("--target", required=True, help="name of the response column")
     p.add_argument(
+        "--sep",
+        default=",",
+        help="column separator of the CSV ('\\t' or 'tab' for tabs; longer strings are "
+        "regular expressions)",
+    )
+    p.add_argument(
         "--prior",
         default="bayesian_lasso",
         help="prior name: gaussian, laplace, bayesian_lasso, elastic_net, horseshoe, "
-        "regularized_horseshoe, group_lasso, group_horseshoe (default: bayesian_lasso)",
+        "regularized_horseshoe, group_lasso, group_horseshoe",
     )
     p.add_argument(
         "--prior-arg",
@@ -66,7 +101,7 @@ def add_fit_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument(
         "--family",
         default="gaussian",
-        help="gaussian, student_t, laplace, poisson or bernoulli/logistic (default: gaussian)",
+        help="gaussian, student_t, laplace, poisson or bernoulli/logistic",
     )
     p.add_argument(
         "--groups",
@@ -80,14 +115,33 @@ def add_fit_parser(subparsers: Any) -> argparse.ArgumentParser:
         "--max-levels",
         type=int,
         default=DEFAULT_MAX_LEVELS,
-        help=f"most levels a text column may have to be encoded (default {DEFAULT_MAX_LEVELS})",
+        help="most levels a text column may have to be encoded",
     )
-    p.add_argument("--out", required=True, help="folder for the report (created if needed)")
-    p.add_argument("--draws", type=int, default=1000)
-    p.add_argument("--tune", type=int, default=1000)
-    p.add_argument("--chains", type=int, default=4)
-    p.add_argument("--sampler", default="auto", choices=["auto", "nutpie", "pymc"])
-    p.add_argument("--seed", type=int, default=None, help="random seed of the sampler")
+    p.add_argument(
+        "--out",
+        required=True,
+        metavar="DIR",
+        help="report folder: new, empty, or one shrinkage wrote (then replaced whole); "
+        "checked before fitting",
+    )
+    p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="write into a non-empty folder shrinkage did not write (files with the report's "
+        "names are replaced, other files kept)",
+    )
+    p.add_argument("--draws", type=int, default=1000, help="posterior draws per chain")
+    p.add_argument("--tune", type=int, default=1000, help="tuning steps per chain")
+    p.add_argument("--chains", type=int, default=4, help="number of chains")
+    p.add_argument(
+        "--sampler",
+        default="auto",
+        choices=["auto", "nutpie", "pymc"],
+        help="NUTS implementation (auto: nutpie when installed)",
+    )
+    p.add_argument(
+        "--seed", type=int, default=None, help="random seed of the sampler (default: none)"
+    )
     p.add_argument("--progress", action="store_true", help="show the sampler's progress bar")
     p.set_defaults(func=run_fit)
     return p
@@ -130,14 +184,33 @@ def parse_groups(items: list[str], columns: list[str]) -> dict[str, list[str]] |
     return groups
 
 
-def encode_frame(X: pd.DataFrame, max_levels: int = DEFAULT_MAX_LEVELS) -> pd.DataFrame:
-    """Numeric columns as they are; text columns with few levels as categoricals; else refuse."""
-    missing = [c for c in X.columns if X[c].isna().any()]
+def _rows(mask: pd.Series) -> str:
+    """``"3 rows, first data row 5"`` for a boolean mask (data rows count from 1)."""
+    first = int(np.flatnonzero(mask.to_numpy())[0]) + 1
+    count = int(mask.sum())
+    return f"{count} row{'s' if count > 1 else ''}, first data row {first}"
+
+
+def _refuse_missing(X: pd.DataFrame) -> None:
+    missing = {c: X[c].isna() for c in X.columns if X[c].isna().any()}
     if missing:
+        where = "; ".join(f"{c!r} ({_rows(m)})" for c, m in missing.items())
         raise FitInputError(
-            f"column(s) {missing} have missing values; fill or --drop them (rows are never "
-            "dropped silently)"
+            f"missing values in {where}; fill or --drop them (rows are never dropped silently)"
         )
+    numeric = [c for c in X.columns if pd.api.types.is_float_dtype(X[c])]
+    infinite = {c: np.isinf(X[c]) for c in numeric if np.isinf(X[c]).any()}
+    if infinite:
+        where = "; ".join(f"{c!r} ({_rows(m)})" for c, m in infinite.items())
+        raise FitInputError(f"infinite values in {where}; fix or --drop them")
+
+
+def encode_frame(X: pd.DataFrame, max_levels: int = DEFAULT_MAX_LEVELS) -> pd.DataFrame:
+    """Numeric columns as they are; text columns with few levels as categoricals; else refuse.
+
+    Missing and infinite values are refused with the column, the count and the first row.
+    """
+    _refuse_missing(X)
     out = X.copy()
     for col in X.columns:
         s = X[col]
@@ -155,26 +228,45 @@ def encode_frame(X: pd.DataFrame, max_levels: int = DEFAULT_MAX_LEVELS) -> pd.Da
 
 
 def _load(args: argparse.Namespace) -> tuple[pd.DataFrame, pd.Series]:
-    path = Path(args.data)
-    if not path.is_file():
-        raise FitInputError(f"data file not found: {path}")
-    try:
-        frame = pd.read_csv(path)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
-        raise FitInputError(f"could not read {path} as CSV: {err}") from err
-    columns = [str(c) for c in frame.columns]
-    frame.columns = columns
+    data = read_data(args.data, parse_sep(args.sep))
+    frame = data.frame
+    for note in data.notes:
+        print(f"note: {note}", flush=True)
+    columns = list(frame.columns)
     if args.target not in columns:
-        raise FitInputError(f"--target {args.target!r} is not a column of {path}: {columns}")
+        hint = ""
+        if len(columns) == 1:
+            hint = f"; the file has one column: is its separator not {args.sep!r}? (--sep)"
+        spaced = [c for c in columns if c.strip() == args.target.strip()]
+        if spaced:
+            hint = (
+                f"; the header has {spaced[0]!r} (spaces after the separators? try "
+                "--sep '\\s*,\\s*')"
+            )
+        raise FitInputError(
+            f"--target {args.target!r} is not a column of {args.data}: {columns}{hint}"
+        )
     unknown = [c for c in args.drop if c not in columns]
     if unknown:
         raise FitInputError(f"--drop names unknown column(s) {unknown}")
+    if args.target in args.drop:
+        raise FitInputError(f"--drop names the target {args.target!r}")
+    unnamed = [c for c in data.unnamed if c not in args.drop and c != args.target]
+    if unnamed:
+        raise FitInputError(
+            f"column(s) {unnamed} have an empty header cell; name them in the file or "
+            f"--drop them (pandas' names above)"
+        )
+    frame = frame.drop(columns=args.drop)
+    refuse_stray_text(frame, args.target)
     y = frame[args.target]
-    X = frame.drop(columns=[args.target, *args.drop])
+    X = frame.drop(columns=[args.target])
     if X.shape[1] == 0:
         raise FitInputError("no predictor columns left after removing the target and --drop")
     if y.isna().any():
-        raise FitInputError(f"target column {args.target!r} has missing values")
+        raise FitInputError(
+            f"target column {args.target!r} has missing values ({_rows(y.isna())})"
+        )
     return encode_frame(X, args.max_levels), y
 
 
@@ -203,7 +295,8 @@ def _estimator(args: argparse.Namespace, groups: Any):
     return BayesianRegression(family=family, **common)
 
 
-def _fit_and_save(args: argparse.Namespace) -> Path:
+def _fit_and_save(args: argparse.Namespace, output: OutputFolder, intr: Interrupts) -> Path:
+    """Read, fit, write the report into the staging folder and move it into place."""
     X, y = _load(args)
     groups = parse_groups(args.groups, list(X.columns))
     est = _estimator(args, groups)
@@ -211,28 +304,43 @@ def _fit_and_save(args: argparse.Namespace) -> Path:
         raise FitInputError(
             f"target {args.target!r} is non-numeric; use --family bernoulli for two labels"
         )
-    print(f"fitting {type(est).__name__} with prior {est._prior()!r} on {X.shape[0]} rows")
+    print(
+        f"fitting {type(est).__name__} with prior {est._prior()!r} on {X.shape[0]} rows",
+        flush=True,
+    )
     est.fit(X, y)
+    intr.check()  # the samplers return partial draws after a Ctrl-C: never report those
     cross = None
     if est.map_coef_ is not None:  # the exact MAP next to the posterior, original scale
         cross = pd.DataFrame({"map_original": est.map_coef_})
     report = est.report(cross_check=cross)
-    out = Path(args.out)
-    report.save(out)
+    report.save(output.staging)
+    intr.check()
+    with intr.deferred():
+        folder = output.commit()
     print(report)
-    return out.resolve()
+    if folder != output.target:
+        print(
+            f"note: another run wrote its report to {output.target} while this one ran; "
+            f"this report is in {folder}"
+        )
+    return folder
 
 
 def run_fit(args: argparse.Namespace) -> int:
     """Run ``shrinkage fit``; print the report folder's path. Returns the exit status.
 
     Input problems (missing file, unknown column, a column that cannot be encoded, invalid
-    data) print ``shrinkage fit: error: ...`` to stderr and return 2.
+    data, an unusable ``--out``) print ``shrinkage fit: error: ...`` to stderr and return 2,
+    the ``--out`` checks before any fitting. Ctrl-C at any stage prints one line and returns
+    130; the staging folder is removed, so no report is written from a partial run.
     """
-    try:
-        folder = _fit_and_save(args)
-    except (FitInputError, ValueError, TypeError) as err:
-        print(f"shrinkage fit: error: {err}", file=sys.stderr)
-        return 2
+    with Interrupts() as intr:
+        output = None
+        try:
+            output = OutputFolder.prepare(args.out, args.overwrite)
+            folder = _fit_and_save(args, output, intr)
+        except BaseException as err:
+            return abandon("fit", err, intr, output, (ValueError, TypeError))
     print(f"report written to {folder}")
     return 0
