@@ -1,0 +1,49 @@
+"""Predictive performance of submodels: PSIS-LOO (ArviZ) or K-fold pointwise elpd."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import xarray as xr
+from scipy.special import logsumexp
+
+__all__ = ["loo_pointwise", "lpd_pointwise", "relative_eff"]
+
+
+def relative_eff(beta: np.ndarray) -> float:
+    """ArviZ's ``r_eff``: mean bulk ESS (``method="mean"``) of the draws ``beta`` (chains, draws,
+    p) over the features, divided by the number of draws (1 for a single chain)."""
+    from arviz_stats import ess
+
+    chains, draws = beta.shape[:2]
+    if chains == 1:
+        return 1.0
+    da = xr.DataArray(beta, dims=("chain", "draw", "feature"))
+    values = ess(da, sample_dims=["chain", "draw"], method="mean").values
+    return float(np.mean(values) / (chains * draws))
+
+
+def loo_pointwise(log_lik: np.ndarray, reff: float) -> tuple[np.ndarray, float]:
+    """PSIS-LOO pointwise elpd (n,) and the largest Pareto k from ``log_lik`` (chains, draws, n).
+
+    ArviZ's Pareto-k warnings are silenced here; the caller reports the largest k.
+    """
+    from arviz_stats import loo
+
+    chains, draws, _ = log_lik.shape
+    dt = xr.DataTree.from_dict(
+        {
+            "posterior": xr.Dataset({"_": (("chain", "draw"), np.zeros((chains, draws)))}),
+            "log_likelihood": xr.Dataset({"y": (("chain", "draw", "obs"), log_lik)}),
+        }
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        res = loo(dt, pointwise=True, var_name="y", reff=reff)
+    return np.asarray(res.elpd_i.values, float), float(np.max(res.pareto_k.values))
+
+
+def lpd_pointwise(log_lik: np.ndarray) -> np.ndarray:
+    """Log pointwise predictive density ``log (1/S) sum_s p(y_i | theta_s)`` from (n, S)."""
+    return logsumexp(log_lik, axis=1) - np.log(log_lik.shape[1])
