@@ -15,9 +15,10 @@ Loss gap. For each draw ``s`` and summary :math:`\gamma`, the predictive loss is
 root mean squared prediction error of a new response, in sd(y) units) or
 :math:`\psi_s(\gamma) = F_{\mu_s}(c + X\gamma) - F_{\mu_s}(\eta_s)` (GLMs: the mean KL
 divergence). The loss gap of the size-``k`` summary is
-:math:`\delta_s(k) = \psi_s(\gamma_k) - \psi_s(\gamma_{\mathrm{dense}})`, where the dense
-summary is the path's last (smallest ``lambda``) solution; its posterior over draws is the
-DSS plot. The chosen size is the smallest whose central ``prob`` interval of the gap contains 0.
+:math:`\delta_s(k) = \psi_s(\gamma_k) - \psi_s(\bar\eta)`, the excess loss over the
+posterior mean fit :math:`\bar\eta = \frac1S \sum_s \eta_s` (the dense summary, the
+``lambda -> 0`` end of the path); its posterior over draws is the DSS plot. The summary of
+size ``k`` is the path's first (largest ``lambda``) solution with ``k`` non-zeros. The chosen size is the smallest whose central ``prob`` interval of the gap contains 0.
 """
 
 from __future__ import annotations
@@ -152,7 +153,7 @@ def dss(
     res = path(ref.X, ref.mu.mean(axis=1), mean_datafit(ref.family), WeightedL1(1.0, weights),
                n_alphas=n_alphas, eps=eps, fit_intercept=ref.fit_intercept, tol=tol)  # fmt: skip
     etas = ref.X @ res.coefs.T + res.intercepts
-    dense = _loss(ref, etas[:, -1])
+    dense = _loss(ref, ref.eta.mean(axis=1))
     first = _distinct_sizes(res.coefs)
     gaps = np.stack([_loss(ref, etas[:, i]) - dense for i in first.values()], axis=1)
     lo, hi = np.quantile(gaps, [(1 - prob) / 2, (1 + prob) / 2], axis=0)

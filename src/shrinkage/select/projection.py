@@ -30,6 +30,9 @@ from shrinkage.select._search import clusters, forward_search, l1_search
 __all__ = ["ProjectionResult", "projection"]
 
 _SEARCHES = ("l1", "forward")
+#: fewest evaluation draws for PSIS-LOO: ArviZ fits the Pareto tail to min(S/5, 3 sqrt(S))
+#: draws and needs at least 5 of them
+_MIN_LOO_DRAWS = 40
 
 
 @dataclass(repr=False)
@@ -251,6 +254,13 @@ def _check_options(ref: Reference, search, max_size, n_clusters, validate, n_dra
             isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1
         ):
             raise ValueError(f"{name} must be a positive integer; got {v!r}")
+    chains, draws = ref.shape
+    per = draws if n_draws is None else min(draws, n_draws // chains)
+    if validate == "loo" and chains * per < _MIN_LOO_DRAWS:
+        raise ValueError(
+            f"PSIS-LOO needs at least {_MIN_LOO_DRAWS} draws (Pareto tail fit); n_draws="
+            f"{n_draws} with {chains} chains x {draws} draws gives {chains * per}"
+        )
     if validate != "loo" and (
         isinstance(validate, bool) or not isinstance(validate, (int, np.integer))
         or not 2 <= validate <= n
