@@ -357,3 +357,22 @@ def test_recovery_with_regularized_horseshoe():
     true, false = np.array(hits).T
     # signals of size >= 0.5 sd with n = 200 are found by every method; allow 2 false per fit
     assert true.min() == 5 and false.max() <= 2
+
+
+def test_loo_pointwise_matches_arviz_loo(rng):
+    from arviz_stats import loo
+
+    from shrinkage.select._elpd import loo_pointwise
+
+    ll = rng.normal(-1.0, 0.4, size=(2, 60, 30))
+    dt = xr.DataTree.from_dict(
+        {
+            "posterior": xr.Dataset({"a": (("chain", "draw"), rng.normal(size=(2, 60)))}),
+            "log_likelihood": xr.Dataset({"y": (("chain", "draw", "obs"), ll)}),
+        }
+    )
+    ref = loo(dt, pointwise=True, var_name="y", reff=0.8)
+    elpd_i, kmax = loo_pointwise(ll, 0.8)
+    # same PSIS weights, same log-sum-exp: equal up to round-off
+    np.testing.assert_allclose(elpd_i, ref.elpd_i.values, rtol=1e-12)
+    assert kmax == pytest.approx(float(ref.pareto_k.max()), rel=1e-12)

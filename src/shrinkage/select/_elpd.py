@@ -27,21 +27,19 @@ def relative_eff(beta: np.ndarray) -> float:
 def loo_pointwise(log_lik: np.ndarray, reff: float) -> tuple[np.ndarray, float]:
     """PSIS-LOO pointwise elpd (n,) and the largest Pareto k from ``log_lik`` (chains, draws, n).
 
-    ArviZ's Pareto-k warnings are silenced here; the caller reports the largest k.
+    ArviZ's PSIS smoothing (``arviz_stats`` array layer, ``psislw``: normalized log weights
+    from the log-likelihood) and ``elpd_i = log sum_s w_is p(y_i | theta_s)``, the sum ArviZ's
+    ``loo`` takes per observation, done here for all observations at once. Pareto-k warnings
+    are silenced; the caller reports the largest k.
     """
-    from arviz_stats import loo
+    from arviz_stats.base import array_stats
 
-    chains, draws, _ = log_lik.shape
-    dt = xr.DataTree.from_dict(
-        {
-            "posterior": xr.Dataset({"_": (("chain", "draw"), np.zeros((chains, draws)))}),
-            "log_likelihood": xr.Dataset({"y": (("chain", "draw", "obs"), log_lik)}),
-        }
-    )
+    chains, draws, n = log_lik.shape
+    ll = np.moveaxis(log_lik, -1, 0).reshape(n, chains * draws)
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        res = loo(dt, pointwise=True, var_name="y", reff=reff)
-    return np.asarray(res.elpd_i.values, float), float(np.max(res.pareto_k.values))
+        warnings.simplefilter("ignore")
+        log_w, khat = array_stats.psislw(ll, r_eff=reff, axis=-1)
+    return logsumexp(log_w + ll, axis=-1), float(np.max(khat))
 
 
 def lpd_pointwise(log_lik: np.ndarray) -> np.ndarray:

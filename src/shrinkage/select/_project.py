@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.linalg import solve_triangular
 
 from shrinkage.families import Family, Gaussian
 from shrinkage.select._common import mean_datafit
@@ -38,6 +39,16 @@ class Projected:
     eta: np.ndarray
 
 
+def _least_squares(A: np.ndarray, B: np.ndarray) -> np.ndarray:
+    """``argmin_W ||A W - B||_F`` by a QR factorization of ``A`` (SVD-based ``lstsq`` when
+    ``A`` is numerically rank deficient)."""
+    Q, R = np.linalg.qr(A)
+    d = np.abs(np.diag(R))
+    if d.min() <= 1e-10 * d.max():
+        return np.linalg.lstsq(A, B, rcond=None)[0]
+    return solve_triangular(R, Q.T @ B)
+
+
 def project_gaussian(X, mu, sigma, cols, fit_intercept: bool = True) -> Projected:
     """Closed-form Gaussian projection of the draws ``mu`` (n, S), ``sigma`` (S,) onto ``cols``."""
     Xs = X[:, cols]
@@ -46,7 +57,7 @@ def project_gaussian(X, mu, sigma, cols, fit_intercept: bool = True) -> Projecte
     else:
         xm, mm = np.zeros(len(cols)), np.zeros(mu.shape[1])
     if len(cols):
-        coef = np.linalg.lstsq(Xs - xm, mu - mm, rcond=None)[0].T
+        coef = _least_squares(Xs - xm, mu - mm).T
     else:
         coef = np.zeros((mu.shape[1], 0))
     intercept = mm - coef @ xm
