@@ -7,6 +7,7 @@ standardized ``y``), the scale the prior and the posterior ``beta`` live on.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import xarray as xr
@@ -17,7 +18,15 @@ from shrinkage.model import ModelSpec, get_spec
 from shrinkage.solvers import Logistic
 from shrinkage.solvers import Poisson as PoissonDatafit
 
-__all__ = ["Reference", "entry_order", "log_likelihood", "mean_datafit", "reference"]
+__all__ = [
+    "Reference",
+    "SelectionResult",
+    "entry_order",
+    "joined",
+    "log_likelihood",
+    "mean_datafit",
+    "reference",
+]
 
 _SUPPORTED = (Gaussian, Bernoulli, Poisson)
 
@@ -162,3 +171,29 @@ def entry_order(coefs: np.ndarray) -> np.ndarray:
     size = np.abs(coefs[np.minimum(first, n_alphas - 1), np.arange(p)])
     size[first == n_alphas] = 0.0
     return np.lexsort((np.arange(p), -size, first))
+
+
+def joined(names: list[str]) -> str:
+    """Feature names joined by commas, ``(none)`` for an empty selection."""
+    return ", ".join(names) or "(none)"
+
+
+class SelectionResult:
+    """What every selection result shares: ``plot()`` (the figure named by :attr:`_figure` in
+    :mod:`shrinkage.select._figures`) and the printout ``headline()`` + ``table()``."""
+
+    _figure: ClassVar[str] = ""
+    _float_format: ClassVar[str] = "{:.4f}"
+
+    def plot(self, ax=None):
+        """The result's figure (on ``ax`` if given); returns the matplotlib Figure."""
+        from shrinkage.select import _figures
+
+        return getattr(_figures, self._figure)(self, ax)
+
+    def __str__(self) -> str:
+        table = self.table().to_string(float_format=self._float_format.format)  # type: ignore[attr-defined]
+        return self.headline() + "\n" + table  # type: ignore[attr-defined]
+
+    def __repr__(self) -> str:
+        return str(self)

@@ -24,20 +24,21 @@ size ``k`` is the path's first (largest ``lambda``) solution with ``k`` non-zero
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
 from shrinkage.families import Gaussian
-from shrinkage.select._common import Reference, mean_datafit, reference
+from shrinkage.select._common import Reference, SelectionResult, joined, mean_datafit, reference
 from shrinkage.solvers import WeightedL1, path
 
 __all__ = ["DSSResult", "dss"]
 
 
 @dataclass(repr=False)
-class DSSResult:
+class DSSResult(SelectionResult):
     """Result of :func:`dss`.
 
     Attributes
@@ -49,7 +50,11 @@ class DSSResult:
         it), ``features``, ``gap_mean``, ``gap_lower``, ``gap_upper``.
     gap : DataArray (sample, size) of loss-gap draws.
     chosen_size : int; prob : interval probability used.
+
+    ``plot()`` draws the loss gap (mean and ``prob`` interval) against size.
     """
+
+    _figure: ClassVar[str] = "plot_dss"
 
     alphas: np.ndarray
     weights: np.ndarray
@@ -88,19 +93,8 @@ class DSSResult:
         return (
             f"decoupled shrinkage and selection: chosen size {self.chosen_size} "
             f"({100 * self.prob:g}% interval of the loss gap contains 0): "
-            f"{', '.join(self.selected) or '(none)'}"
+            f"{joined(self.selected)}"
         )
-
-    def plot(self, ax=None):
-        """Loss gap (mean and ``prob`` interval) against size; returns the Figure."""
-        from shrinkage.select._figures import plot_dss
-
-        return plot_dss(self, ax)
-
-    def __str__(self) -> str:
-        return self.headline() + "\n" + self.table().to_string(float_format=lambda v: f"{v:.4f}")
-
-    __repr__ = __str__
 
 
 def _loss(ref: Reference, eta_summary: np.ndarray) -> np.ndarray:

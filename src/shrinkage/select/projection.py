@@ -17,12 +17,19 @@ projection (``validate=K``). The suggested size is projpred's rule: the smallest
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
-from shrinkage.select._common import Reference, log_likelihood, reference
+from shrinkage.select._common import (
+    Reference,
+    SelectionResult,
+    joined,
+    log_likelihood,
+    reference,
+)
 from shrinkage.select._elpd import loo_pointwise, lpd_pointwise, relative_eff
 from shrinkage.select._project import Projected, project
 from shrinkage.select._search import clusters, forward_search, l1_search
@@ -36,7 +43,7 @@ _MIN_LOO_DRAWS = 40
 
 
 @dataclass(repr=False)
-class ProjectionResult:
+class ProjectionResult(SelectionResult):
     """Result of :func:`projection`.
 
     Attributes
@@ -51,7 +58,11 @@ class ProjectionResult:
     suggested_size : int
         Smallest size with ``elpd_diff + diff_se >= 0`` (``max_size`` if none).
     search, validate : the options used; fold_paths : the search order in each fold (K-fold).
+
+    ``plot()`` draws the elpd difference to the reference (+-1 SE) against size.
     """
+
+    _figure: ClassVar[str] = "plot_projection"
 
     path: list[str]
     sizes: pd.DataFrame
@@ -101,21 +112,14 @@ class ProjectionResult:
         how = "PSIS-LOO" if self.validate == "loo" else f"{self.validate}-fold CV"
         return (
             f"projection predictive selection ({self.search} search, {how}): suggested size "
-            f"{self.suggested_size}: {', '.join(self.selected) or '(none)'}"
+            f"{self.suggested_size}: {joined(self.selected)}"
         )
-
-    def plot(self, ax=None):
-        """elpd difference to the reference (with +-1 SE) against size; returns the Figure."""
-        from shrinkage.select._figures import plot_projection
-
-        return plot_projection(self, ax)
 
     def __str__(self) -> str:
         ref = f"reference elpd: {self.reference_elpd:.2f} (se {self.reference_se:.2f})"
-        table = self.sizes.to_string(float_format=lambda v: f"{v:.3f}")
-        return "\n".join([self.headline(), ref, table])
-
-    __repr__ = __str__
+        return "\n".join(
+            [self.headline(), ref, self.sizes.to_string(float_format="{:.3f}".format)]
+        )
 
 
 def _check_size(size, max_size: int) -> int:

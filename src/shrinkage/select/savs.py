@@ -16,12 +16,13 @@ the median-probability model keeps the features with frequency >= 0.5.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 import xarray as xr
 
-from shrinkage.select._common import reference
+from shrinkage.select._common import SelectionResult, joined, reference
 
 __all__ = ["SAVSResult", "savs", "savs_draws"]
 
@@ -35,14 +36,19 @@ def savs_draws(beta: np.ndarray, col_sq_norms: np.ndarray) -> np.ndarray:
 
 
 @dataclass(repr=False)
-class SAVSResult:
+class SAVSResult(SelectionResult):
     """Result of :func:`savs`.
 
     Attributes
     ----------
     coef : DataArray (chain, draw, feature) sparsified draws (standardized scale).
     inclusion : DataArray (feature) inclusion frequencies.
+
+    ``plot()`` draws the inclusion frequencies with the 0.5 line.
     """
+
+    _figure: ClassVar[str] = "plot_savs"
+    _float_format: ClassVar[str] = "{:.3f}"
 
     coef: xr.DataArray
     inclusion: xr.DataArray
@@ -65,19 +71,8 @@ class SAVSResult:
     def headline(self) -> str:
         return (
             f"SAVS median-probability model ({len(self.selected)} features): "
-            f"{', '.join(self.selected) or '(none)'}"
+            f"{joined(self.selected)}"
         )
-
-    def plot(self, ax=None):
-        """Inclusion frequencies per feature with the 0.5 line; returns the Figure."""
-        from shrinkage.select._figures import plot_savs
-
-        return plot_savs(self, ax)
-
-    def __str__(self) -> str:
-        return self.headline() + "\n" + self.table().to_string(float_format=lambda v: f"{v:.3f}")
-
-    __repr__ = __str__
 
 
 def savs(idata: xr.DataTree, model) -> SAVSResult:
