@@ -376,3 +376,22 @@ def test_loo_pointwise_matches_arviz_loo(rng):
     # same PSIS weights, same log-sum-exp: equal up to round-off
     np.testing.assert_allclose(elpd_i, ref.elpd_i.values, rtol=1e-12)
     assert kmax == pytest.approx(float(ref.pareto_k.max()), rel=1e-12)
+
+
+def test_model_without_intercept(poisson_fit):
+    """intercept=False: size 0 predicts eta = 0 in every draw (a constant log-likelihood)."""
+    model, _ = poisson_fit
+    spec = get_spec(model)
+    X = pd.DataFrame(spec.design.X_raw, columns=spec.design.feature_names)
+    bare = build_model(X, spec.design.y_raw, prior=GaussianPrior(1.0), family="poisson",
+                       intercept=False)  # fmt: skip
+    idata = fake_idata(bare, draws=25)
+    idata["posterior"] = idata["posterior"].to_dataset().drop_vars("intercept")
+    res = projection(idata, bare, max_size=2, n_draws=40)
+    assert res.sizes["feature"].iloc[0] == "(no predictors)"
+    # elpd of eta = 0: sum_i log Poisson(y_i | 1), no draws involved
+    y = spec.design.y_raw
+    from scipy.stats import poisson
+
+    assert res.sizes["elpd"].iloc[0] == pytest.approx(poisson.logpmf(y, 1.0).sum(), rel=1e-12)
+    np.testing.assert_array_equal(res.project(2)["posterior"]["intercept"].values, 0.0)

@@ -36,10 +36,16 @@ def loo_pointwise(log_lik: np.ndarray, reff: float) -> tuple[np.ndarray, float]:
 
     chains, draws, n = log_lik.shape
     ll = np.moveaxis(log_lik, -1, 0).reshape(n, chains * draws)
+    # a row that is the same in every draw (e.g. a model with nothing to draw) needs no
+    # weights: its elpd is that value (ArviZ refuses a constant tail)
+    elpd, varies = ll[:, 0].copy(), np.ptp(ll, axis=1) > 0
+    if not varies.any():
+        return elpd, float("nan")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        log_w, khat = array_stats.psislw(ll, r_eff=reff, axis=-1)
-    return logsumexp(log_w + ll, axis=-1), float(np.max(khat))
+        log_w, khat = array_stats.psislw(ll[varies], r_eff=reff, axis=-1)
+    elpd[varies] = logsumexp(log_w + ll[varies], axis=-1)
+    return elpd, float(np.max(khat))
 
 
 def lpd_pointwise(log_lik: np.ndarray) -> np.ndarray:

@@ -110,6 +110,8 @@ def project_glm(
     Z = np.hstack([np.ones((n, 1)), Xs]) if fit_intercept else Xs
     pen = np.r_[np.zeros(Z.shape[1] - k), np.full(k, float(l2))]
     S = mu.shape[1]
+    if Z.shape[1] == 0:  # no intercept, no columns: eta = 0
+        return Projected(np.asarray(cols), np.zeros((S, 0)), np.zeros(S), None, np.zeros((n, S)))
     out = np.zeros((S, Z.shape[1]))
     start = np.zeros(Z.shape[1])
     if fit_intercept:

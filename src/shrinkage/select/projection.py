@@ -226,12 +226,12 @@ def _progress(iterable, show: bool, desc: str):
     return tqdm(iterable, desc=desc)
 
 
-def _size_table(names, order, ref_i, elpd, kmax) -> tuple[pd.DataFrame, int]:
+def _size_table(names, order, ref_i, elpd, kmax, empty: str) -> tuple[pd.DataFrame, int]:
     diff = elpd - ref_i[None, :]
     n = ref_i.shape[0]
     table = pd.DataFrame(
         {
-            "feature": ["(intercept only)"] + [names[j] for j in order],
+            "feature": [empty] + [names[j] for j in order],
             "elpd": elpd.sum(axis=1),
             "elpd_diff": diff.sum(axis=1),
             "diff_se": np.sqrt(n) * diff.std(axis=1, ddof=1),
@@ -338,7 +338,8 @@ def projection(
         ref_i, elpd, kmax, fold_paths = _kfold_table(
             ref, int(validate), search, len(order), n_clusters, random_state, draws, glm, progress
         )
-    sizes, suggested = _size_table(ref.names, order, ref_i, elpd, kmax)
+    empty = "(intercept only)" if ref.fit_intercept else "(no predictors)"
+    sizes, suggested = _size_table(ref.names, order, ref_i, elpd, kmax, empty)
     ref_se = float(np.sqrt(ref_i.size) * ref_i.std(ddof=1))
     return ProjectionResult(
         [ref.names[j] for j in order], sizes, float(ref_i.sum()), ref_se, suggested,
