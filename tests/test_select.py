@@ -345,7 +345,7 @@ def test_recovery_with_regularized_horseshoe():
         beta[:5] = [1.0, -0.8, 0.7, 0.6, -0.5]
         y = X.to_numpy() @ beta + rng.standard_normal(200)
         model = build_model(X, y, prior=RegularizedHorseshoe(expected_nonzero=5))
-        idata = sample(model, draws=500, tune=500, chains=2, random_seed=rep, progressbar=False)
+        idata = sample(model, draws=300, tune=300, chains=2, random_seed=rep, progressbar=False)
         for res in (projection(idata, model, max_size=10), dss(idata, model)):
             sel = set(res.selected)
             hits.append(
