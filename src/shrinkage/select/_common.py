@@ -7,6 +7,7 @@ standardized ``y``), the scale the prior and the posterior ``beta`` live on.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import ClassVar
 
 import numpy as np
@@ -61,12 +62,12 @@ class Reference:
     def names(self) -> list[str]:
         return list(self.spec.design.feature_names)
 
-    @property
+    @cached_property
     def eta(self) -> np.ndarray:
-        """Linear predictor draws ``a_s + X beta_s``, shape (n, S)."""
+        """Linear predictor draws ``a_s + X beta_s``, shape (n, S) (computed once)."""
         return self.X @ self.beta.T + self.intercept
 
-    @property
+    @cached_property
     def mu(self) -> np.ndarray:
         """Predicted means ``g^{-1}(eta)``, shape (n, S)."""
         return self.family.inverse_link(self.eta)
