@@ -151,6 +151,7 @@ def test_demo_quick_writes_report_folder(tmp_path, capsys):
     assert "not applicable: RegularizedHorseshoe" in text
     assert "Zero clustering" in text and "PSIS-LOO comparison" in text
     assert "Sampling health" in text
+    assert "projection predictive selection (l1 search, PSIS-LOO): suggested size" in text
     assert str(out) in text.splitlines()[-2]  # the folder is printed at the end
     for name in ("summary.md", "summary.html", "loo_compare.csv", "zero_mass.csv"):
         assert (out / name).stat().st_size > 0

@@ -37,9 +37,9 @@ def test_notebook_runs(path, tmp_path, monkeypatch):
     assert not errors, errors
 
 
-def test_all_six_notebooks_present_with_outputs():
+def test_all_seven_notebooks_present_with_outputs():
     """The notebooks are stored executed (the docs render the stored outputs)."""
-    assert len(NOTEBOOKS) == 6, [p.name for p in NOTEBOOKS]
+    assert len(NOTEBOOKS) == 7, [p.name for p in NOTEBOOKS]
     for path in NOTEBOOKS:
         notebook = nbformat.read(path, as_version=4)
         code = [c for c in notebook.cells if c.cell_type == "code"]

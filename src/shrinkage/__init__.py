@@ -32,6 +32,7 @@ _LAZY = {
     "priors": "shrinkage.priors",
     "families": "shrinkage.families",
     "solvers": "shrinkage.solvers",
+    "select": "shrinkage.select",
 }
 
 

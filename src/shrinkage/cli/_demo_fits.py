@@ -141,11 +141,24 @@ def fit_prior(spec: DemoPrior, X, y, args, seed: int, folder: Path) -> dict[str,
         warnings.filterwarnings("ignore", category=FutureWarning)  # pm.find_MAP's DataTree notice
         cc = cross_check(model)
     print(_indent(str(cc)), flush=True)
-    rep = report(idata, model, cross_check=cc.to_frame() if cc.applicable else None)
+    selection = _selection(spec, idata, model)
+    rep = report(idata, model, cross_check=cc.to_frame() if cc.applicable else None,
+                 selection=selection)  # fmt: skip
     print(_indent(str(rep)), flush=True)
     files = rep.save(folder)
     (folder / "cross_check.txt").write_text(str(cc) + "\n")
-    return {"spec": spec, "idata": idata, "cross_check": cc, "report": rep, "files": files}
+    return {"spec": spec, "idata": idata, "cross_check": cc, "report": rep, "files": files,
+            "selection": selection}  # fmt: skip
+
+
+def _selection(spec: DemoPrior, idata, model):
+    """Projection predictive selection of the horseshoe fit (None for the other priors)."""
+    if spec.key != "horseshoe":
+        return None
+    from shrinkage.select import projection
+
+    print("  projection predictive selection (L1 search, PSIS-LOO):", flush=True)
+    return projection(idata, model)
 
 
 def _indent(text: str, pad: str = "    ") -> str:

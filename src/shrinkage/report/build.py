@@ -47,6 +47,7 @@ def report(
     kind: str | None = None,
     eps=None,
     rule: str = stats.DEFAULT_RULE,
+    selection=None,
 ) -> Report:
     """Gather per-feature summaries, zero mass, kappa, retention, sampling health and PSIS-LOO.
 
@@ -67,6 +68,9 @@ def report(
     prob, kind : interval settings (ArviZ rcParams by default).
     eps : zero-region threshold(s) on the standardized scale (default 0.1).
     rule : retention rule of the ``retained`` column (see :func:`~shrinkage.report.stats.retained`).
+    selection : optional
+        A selection result (e.g. of :mod:`shrinkage.select`): any object with ``headline()``
+        (one line) and ``table()`` (a DataFrame); the report shows both.
 
     Raises
     ------
@@ -77,6 +81,11 @@ def report(
     """
     if rule not in stats.RULES:
         raise ValueError(f"unknown rule {rule!r}; choose from {stats.RULES}")
+    if selection is not None and not (
+        callable(getattr(selection, "table", None))
+        and callable(getattr(selection, "headline", None))
+    ):
+        raise TypeError("selection must have table() and headline() (a shrinkage.select result)")
     table = stats.credible_intervals(idata, prob, kind, retained_only=False)
     prob, kind, source = table.attrs["ci_prob"], table.attrs["ci_kind"], table.attrs["ci_source"]
     table = table.join(stats.zero_mass(idata, eps))
@@ -106,6 +115,7 @@ def report(
         loo_error=loo_error,
         m_eff=m_eff,
         idata=idata,
+        selection=selection,
     )
 
 

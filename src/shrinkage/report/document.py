@@ -45,6 +45,7 @@ class Report:
         settings and the rule.
     health : sampling health; loo : PSIS-LOO summary (``loo_error`` says why it is missing).
     m_eff : draws of the effective number of non-zeros, when kappa is defined.
+    selection : a selection result with ``headline()`` and ``table()`` (shown when given).
     """
 
     table: pd.DataFrame
@@ -53,6 +54,7 @@ class Report:
     loo_error: str | None
     m_eff: np.ndarray | None
     idata: xr.DataTree
+    selection: object = None
 
     @property
     def retained(self) -> list[str]:
@@ -123,6 +125,9 @@ class Report:
             "Retained features",
             self.compact().to_string(float_format=lambda v: f"{v:.4g}"),
         ]
+        if self.selection is not None:
+            table = self.selection.table().to_string(float_format=lambda v: f"{v:.4g}")
+            parts += ["", "Selection", self.selection.headline(), table]
         return "\n".join(parts)
 
     def to_markdown(self) -> str:
@@ -140,8 +145,14 @@ class Report:
                 markdown_table(self.compact()),
                 "## All features",
                 markdown_table(self.table),
+                *self._selection_parts("## Selection", markdown_table),
             ]
         )
+
+    def _selection_parts(self, title: str, render, line=str) -> list[str]:
+        if self.selection is None:
+            return []
+        return [title, line(self.selection.headline()), render(self.selection.table())]
 
     def to_html(self) -> str:
         """A standalone HTML fragment with the same content as :meth:`to_markdown`."""
@@ -159,6 +170,11 @@ class Report:
                 self.compact().to_html(float_format=fmt),
                 "<h3>All features</h3>",
                 self.table.to_html(float_format=fmt),
+                *self._selection_parts(
+                    "<h3>Selection</h3>",
+                    lambda t: t.to_html(float_format=fmt),
+                    lambda h: f"<p>{html.escape(h)}</p>",
+                ),
             ]
         )
 
