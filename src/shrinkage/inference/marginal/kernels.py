@@ -1,8 +1,8 @@
 """Numba kernels of the collapsed Gaussian log-likelihood (see :mod:`.op`).
 
 Compiled in nopython mode, without the GIL, and calling BLAS/LAPACK through SciPy's Cython
-exports, so nutpie's chains (threads of one process) evaluate gradients in parallel (an
-object-mode kernel would hold the GIL and serialize them; docs/sampling.md).
+exports (:mod:`._blas`), so nutpie's chains (threads of one process) evaluate gradients in
+parallel (an object-mode kernel would hold the GIL and serialize them; docs/sampling.md).
 
 Storage convention: BLAS is column-major, so a C-ordered ``(r, c)`` array is the
 column-major ``c x r`` matrix (its transpose). Each call says which matrix it means.
@@ -12,97 +12,60 @@ from __future__ import annotations
 
 import math
 
-import llvmlite.binding as llvm
 import numba
 import numpy as np
-from numba.core import types
-from numba.extending import get_cython_function_address
 
-__all__ = ["nspace_logp_grad", "pspace_logp_grad"]
+from shrinkage.inference.marginal._blas import (
+    _L,
+    _N,
+    _R,
+    _T,
+    LOG_2PI,
+    _chars,
+    _cholesky_lower,
+    _dpotri,
+    _dsyrk,
+    _dtrsm,
+    _failed,
+    _floats,
+    _half_logdet,
+    _ints,
+    _solve_lower,
+)
+from shrinkage.inference.marginal.flat import flat_columns, nspace_split_logp_grad
 
-LOG_2PI = math.log(2.0 * math.pi)
-
-
-def _fortran(module: str, name: str, n_args: int):
-    """SciPy's BLAS/LAPACK routine as a numba external function (every argument by
-    reference). Linked by symbol name, not by a pointer constant, so callers can be cached."""
-    symbol = f"shrinkage_{name}"
-    llvm.add_symbol(symbol, get_cython_function_address(f"scipy.linalg.cython_{module}", name))
-    return types.ExternalFunction(symbol, types.void(*([types.voidptr] * n_args)))
-
-
-# dsyrk(uplo, trans, n, k, alpha, a, lda, beta, c, ldc)
-_dsyrk = _fortran("blas", "dsyrk", 10)
-# dtrsm(side, uplo, transa, diag, m, n, alpha, a, lda, b, ldb)
-_dtrsm = _fortran("blas", "dtrsm", 11)
-# dpotrf(uplo, n, a, lda, info)
-_dpotrf = _fortran("lapack", "dpotrf", 5)
-# dpotri(uplo, n, a, lda, info)
-_dpotri = _fortran("lapack", "dpotri", 5)
-
-_L, _R, _N, _T = ord("L"), ord("R"), ord("N"), ord("T")
-
-
-@numba.njit(nogil=True, cache=True)
-def _chars(*codes):
-    out = np.empty(len(codes), np.uint8)
-    for i, c in enumerate(codes):
-        out[i] = c
-    return out
-
-
-@numba.njit(nogil=True, cache=True)
-def _ints(*values):
-    out = np.empty(len(values), np.int32)
-    for i, v in enumerate(values):
-        out[i] = v
-    return out
-
-
-@numba.njit(nogil=True, cache=True)
-def _floats(*values):
-    out = np.empty(len(values), np.float64)
-    for i, v in enumerate(values):
-        out[i] = v
-    return out
-
-
-@numba.njit(nogil=True, cache=True)
-def _cholesky_lower(A):
-    """In place: column-major lower factor of the symmetric ``A`` (``A = L L'``); info."""
-    n = A.shape[0]
-    c, i = _chars(_L), _ints(n, 0)
-    _dpotrf(c.ctypes, i[0:].ctypes, A.ctypes, i[0:].ctypes, i[1:].ctypes)
-    return i[1]
-
-
-@numba.njit(nogil=True, cache=True)
-def _solve_lower(L, B, trans):
-    """In place ``B := op(L)^{-1} B``; ``L`` a column-major lower factor (n x n), ``B``
-    column-major ``n x m`` (a C-ordered ``(m, n)`` array); ``op`` = transpose if ``trans``."""
-    n, m = L.shape[0], B.size // L.shape[0]
-    c = _chars(_L, _L, _T if trans else _N, _N)
-    i, one = _ints(n, m), _floats(1.0)
-    _dtrsm(c[0:].ctypes, c[1:].ctypes, c[2:].ctypes, c[3:].ctypes, i[0:].ctypes,
-           i[1:].ctypes, one.ctypes, L.ctypes, i[0:].ctypes, B.ctypes, i[0:].ctypes)  # fmt: skip
-
-
-@numba.njit(nogil=True, cache=True)
-def _half_logdet(L):
-    out = 0.0
-    for i in range(L.shape[0]):
-        out += math.log(L[i, i])
-    return out
-
-
-@numba.njit(nogil=True, cache=True)
-def _failed(p):
-    # a covariance that is not positive definite numerically: reject the point
-    return -np.inf, np.zeros(p), 0.0, 0.0
+__all__ = ["nspace_logp_grad", "pspace_logp_grad", "pspace_or_split_logp_grad"]
 
 
 @numba.njit(nogil=True, cache=True)
 def nspace_logp_grad(X, y, d, s2, a):
+    """``p > n`` evaluation; columns whose prior variance is numerically flat against
+    ``s2`` go through Woodbury (:func:`.flat.nspace_split_logp_grad`), else the plain form."""
+    n, p = X.shape
+    colsq = np.zeros(p)
+    for i in range(n):
+        for j in range(p):
+            colsq[j] += X[i, j] * X[i, j]
+    flat = flat_columns(colsq, d, s2, n - 1)
+    if flat.size:
+        return nspace_split_logp_grad(X, y, d, s2, a, flat)
+    return _nspace_plain(X, y, d, s2, a)
+
+
+@numba.njit(nogil=True, cache=True)
+def pspace_or_split_logp_grad(G, Xty, x1, y1, yty, X, y, d, s2, a):
+    """:func:`pspace_logp_grad`, unless a column is numerically flat (or ``B``'s Cholesky
+    fails): then the exact n-space evaluation with those columns split off."""
+    n = X.shape[0]
+    if flat_columns(np.diag(G).copy(), d, s2, n - 1).size == 0:
+        out = pspace_logp_grad(G, Xty, x1, y1, yty, n, d, s2, a)
+        if out[0] > -np.inf:
+            return out
+    return nspace_logp_grad(X, y, d, s2, a)
+
+
+@numba.njit(nogil=True, cache=True)
+def _nspace_plain(X, y, d, s2, a):
     """``p > n`` evaluation: ``K = s2 I + X D X' = L L'``, ``W = L^{-1} X``; O(n^2 p).
 
     ``X`` is C-ordered ``(n, p)``, i.e. the column-major ``p x n`` matrix ``X'``.
