@@ -38,27 +38,28 @@ _L, _R, _N, _T = ord("L"), ord("R"), ord("N"), ord("T")
 
 
 @numba.njit(nogil=True, cache=True)
-def _chars(*codes):
-    out = np.empty(len(codes), np.uint8)
-    for i, c in enumerate(codes):
-        out[i] = c
+def _pack(dtype, values):
+    """The scalars ``values`` (a tuple) as a 1-D array of ``dtype``: LAPACK's by-reference
+    arguments."""
+    out = np.empty(len(values), dtype)
+    for i, v in enumerate(values):
+        out[i] = v
     return out
+
+
+@numba.njit(nogil=True, cache=True)
+def _chars(*codes):
+    return _pack(np.uint8, codes)
 
 
 @numba.njit(nogil=True, cache=True)
 def _ints(*values):
-    out = np.empty(len(values), np.int32)
-    for i, v in enumerate(values):
-        out[i] = v
-    return out
+    return _pack(np.int32, values)
 
 
 @numba.njit(nogil=True, cache=True)
 def _floats(*values):
-    out = np.empty(len(values), np.float64)
-    for i, v in enumerate(values):
-        out[i] = v
-    return out
+    return _pack(np.float64, values)
 
 
 @numba.njit(nogil=True, cache=True)
@@ -93,3 +94,32 @@ def _half_logdet(L):
 def _failed(p):
     # a covariance that is not positive definite numerically: reject the point
     return -np.inf, np.zeros(p), 0.0, 0.0
+
+
+@numba.njit(nogil=True, cache=True)
+def whitened_design(X, d, s2, flat):
+    """``(info, L, W)`` for ``K_B = s2 I + X_B D_B X_B' = L L'``, ``B`` all columns but
+    ``flat``: ``L`` column-major lower (a C-ordered array holding ``L'``), ``W = L^{-1} X`` as a
+    C-ordered ``(n, p)`` array; ``info != 0`` (and ``W = X``) if ``K_B`` is not numerically
+    positive definite."""
+    n, p = X.shape
+    xs = np.empty((n, p))  # column-major (X_B D_B^{1/2})', flat columns zeroed
+    for i in range(n):
+        for j in range(p):
+            xs[i, j] = X[i, j] * math.sqrt(d[j])
+        for j in flat:
+            xs[i, j] = 0.0
+    K = np.zeros((n, n))
+    c, ints, f = _chars(_L, _T), _ints(n, p), _floats(1.0, 0.0)
+    _dsyrk(c[0:].ctypes, c[1:].ctypes, ints[0:].ctypes, ints[1:].ctypes, f[0:].ctypes,
+           xs.ctypes, ints[1:].ctypes, f[1:].ctypes, K.ctypes, ints[0:].ctypes)  # fmt: skip
+    for i in range(n):
+        K[i, i] += s2
+    info = _cholesky_lower(K)
+    # W' = X' L^{-T} by a right-sided solve on the column-major p x n matrix X' (in xs)
+    xs[:, :] = X
+    c2, i2, one = _chars(_R, _L, _T, _N), _ints(p, n), _floats(1.0)
+    if info == 0:
+        _dtrsm(c2[0:].ctypes, c2[1:].ctypes, c2[2:].ctypes, c2[3:].ctypes, i2[0:].ctypes,
+               i2[1:].ctypes, one.ctypes, K.ctypes, i2[1:].ctypes, xs.ctypes, i2[0:].ctypes)  # fmt: skip
+    return info, K, xs

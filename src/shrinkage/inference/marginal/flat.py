@@ -28,26 +28,16 @@ cancellation, and ``C`` (close to ``U'U``) is well conditioned. O(n^2 p + n k p)
 
 from __future__ import annotations
 
-import math
-
 import numba
 import numpy as np
 
 from shrinkage.inference.marginal._blas import (
-    _L,
-    _N,
-    _R,
-    _T,
     LOG_2PI,
-    _chars,
     _cholesky_lower,
-    _dsyrk,
-    _dtrsm,
     _failed,
-    _floats,
     _half_logdet,
-    _ints,
     _solve_lower,
+    whitened_design,
 )
 
 __all__ = ["FLAT_RATIO", "flat_columns", "nspace_split_logp_grad"]
@@ -68,40 +58,12 @@ def flat_columns(colsq, d, s2, max_count):
 
 
 @numba.njit(nogil=True, cache=True)
-def _whitened(X, d, s2, flat):
-    """``(L, W)``: ``L`` the factor of ``K_B`` (column-major lower, in place of ``K_B``) and
-    ``W = L^{-1} X`` as a C-ordered ``(n, p)`` array; ``L`` is ``None`` if ``K_B`` is not
-    numerically positive definite."""
-    n, p = X.shape
-    xs = np.empty((n, p))  # column-major (X_B D_B^{1/2})', flat columns zeroed
-    for i in range(n):
-        for j in range(p):
-            xs[i, j] = X[i, j] * math.sqrt(d[j])
-        for j in flat:
-            xs[i, j] = 0.0
-    K = np.zeros((n, n))
-    c, ints, f = _chars(_L, _T), _ints(n, p), _floats(1.0, 0.0)
-    _dsyrk(c[0:].ctypes, c[1:].ctypes, ints[0:].ctypes, ints[1:].ctypes, f[0:].ctypes,
-           xs.ctypes, ints[1:].ctypes, f[1:].ctypes, K.ctypes, ints[0:].ctypes)  # fmt: skip
-    for i in range(n):
-        K[i, i] += s2
-    info = _cholesky_lower(K)
-    # W' = X' L^{-T} by a right-sided solve on the column-major p x n matrix X' (in xs)
-    xs[:, :] = X
-    c2, i2, one = _chars(_R, _L, _T, _N), _ints(p, n), _floats(1.0)
-    if info == 0:
-        _dtrsm(c2[0:].ctypes, c2[1:].ctypes, c2[2:].ctypes, c2[3:].ctypes, i2[0:].ctypes,
-               i2[1:].ctypes, one.ctypes, K.ctypes, i2[1:].ctypes, xs.ctypes, i2[0:].ctypes)  # fmt: skip
-    return info, K, xs
-
-
-@numba.njit(nogil=True, cache=True)
 def nspace_split_logp_grad(X, y, d, s2, a, flat):
     """``(logp, dlogp/dd, dlogp/ds2, dlogp/da)`` with the columns ``flat`` (``F``, at most
     ``n - 1``) taken out of the Cholesky by Woodbury (module docstring); exact."""
     n, p = X.shape
     k = flat.size
-    info, K, W = _whitened(X, d, s2, flat)
+    info, K, W = whitened_design(X, d, s2, flat)
     if info != 0:
         return _failed(p)
     U = np.ascontiguousarray(W[:, flat])  # (n, k)

@@ -17,20 +17,15 @@ import numpy as np
 
 from shrinkage.inference.marginal._blas import (
     _L,
-    _N,
-    _R,
-    _T,
     LOG_2PI,
     _chars,
     _cholesky_lower,
     _dpotri,
-    _dsyrk,
-    _dtrsm,
     _failed,
-    _floats,
     _half_logdet,
     _ints,
     _solve_lower,
+    whitened_design,
 )
 from shrinkage.inference.marginal.flat import flat_columns, nspace_split_logp_grad
 
@@ -71,28 +66,14 @@ def _nspace_plain(X, y, d, s2, a):
     ``X`` is C-ordered ``(n, p)``, i.e. the column-major ``p x n`` matrix ``X'``.
     """
     n, p = X.shape
-    xs = np.empty((n, p))  # column-major X' with row j scaled by sqrt(d_j): (X D^{1/2})'
-    for i in range(n):
-        for j in range(p):
-            xs[i, j] = X[i, j] * math.sqrt(d[j])
-    K = np.zeros((n, n))
-    c, ints, f = _chars(_L, _T), _ints(n, p), _floats(1.0, 0.0)
-    _dsyrk(c[0:].ctypes, c[1:].ctypes, ints[0:].ctypes, ints[1:].ctypes, f[0:].ctypes,
-           xs.ctypes, ints[1:].ctypes, f[1:].ctypes, K.ctypes, ints[0:].ctypes)  # fmt: skip
-    for i in range(n):
-        K[i, i] += s2
-    if _cholesky_lower(K) != 0:
+    info, K, xs = whitened_design(X, d, s2, np.zeros(0, np.int64))  # xs[i, j] = W[i, j]
+    if info != 0:
         return _failed(p)
     L = K.T  # the column-major lower factor, read as a C-ordered array: L[i, k], i >= k
     h = y - a
     _solve_lower(K, h, False)  # L^{-1} r
     alpha = h.copy()
     _solve_lower(K, alpha, True)  # K^{-1} r
-    # W' = X' L^{-T} by a right-sided solve on the column-major p x n matrix X' (in xs)
-    xs[:, :] = X
-    c2, i2, one = _chars(_R, _L, _T, _N), _ints(p, n), _floats(1.0)
-    _dtrsm(c2[0:].ctypes, c2[1:].ctypes, c2[2:].ctypes, c2[3:].ctypes, i2[0:].ctypes,
-           i2[1:].ctypes, one.ctypes, K.ctypes, i2[1:].ctypes, xs.ctypes, i2[0:].ctypes)  # fmt: skip
     wkw = np.zeros(p)  # x_j' K^{-1} x_j = ||W[:, j]||^2; xs[i, j] = W[i, j]
     for i in range(n):
         for j in range(p):
