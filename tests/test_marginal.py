@@ -291,7 +291,7 @@ def test_flat_split_is_exact_not_an_approximation():
     X, y = _xy(12, 20, seed=5)
     d = np.exp(np.random.default_rng(6).normal(size=20))
     plain = _nspace_plain(X, y, d, 0.5, 0.2)
-    split = nspace_split_logp_grad(X, y, d, 0.5, 0.2, np.array([0, 3, 7]))
+    split = nspace_split_logp_grad(X, y, np.ones(12), d, 0.5, 0.2, np.array([0, 3, 7]))
     # two exact factorizations of the same well-conditioned K: float rounding only
     for u, v in zip(plain, split, strict=True):
         np.testing.assert_allclose(u, v, rtol=1e-9, atol=1e-12)

@@ -58,9 +58,11 @@ def flat_columns(colsq, d, s2, max_count):
 
 
 @numba.njit(nogil=True, cache=True)
-def nspace_split_logp_grad(X, y, d, s2, a, flat):
-    """``(logp, dlogp/dd, dlogp/ds2, dlogp/da)`` with the columns ``flat`` (``F``, at most
-    ``n - 1``) taken out of the Cholesky by Woodbury (module docstring); exact."""
+def nspace_split_logp_grad(X, y, one, d, s2, a, flat):
+    """``(logp, dlogp/dd, dlogp/ds2, dlogp/da)`` of ``y ~ N(a one, K)`` with the columns
+    ``flat`` (``F``, at most ``n - 1``) taken out of the Cholesky by Woodbury (module
+    docstring); exact. ``one`` is the vector of ones (or its projection, see
+    :func:`.kernels.pspace_or_split_logp_grad`)."""
     n, p = X.shape
     k = flat.size
     info, K, W = whitened_design(X, d, s2, flat)
@@ -73,7 +75,7 @@ def nspace_split_logp_grad(X, y, d, s2, a, flat):
         C[f, f] += inv_df[f]
     if _cholesky_lower(C) != 0:  # flat columns collinear to working precision
         return _failed(p)
-    h = y - a
+    h = y - a * one
     _solve_lower(K, h, False)  # L^{-1} r
     gamma = np.dot(h, U)
     _solve_lower(C, gamma, False)
@@ -112,4 +114,4 @@ def nspace_split_logp_grad(X, y, d, s2, a, flat):
         g = gamma[f] * inv_df[f]  # x_j'K^{-1}r
         gd[flat[f]] = (-0.5 * (1.0 - cff) + 0.5 * gamma[f] * g) * inv_df[f]
     gs2 = -0.5 * s2_tr / s2 + 0.5 * np.dot(alpha, alpha)
-    return logp, gd, gs2, alpha.sum()
+    return logp, gd, gs2, np.dot(one, alpha)

@@ -43,20 +43,33 @@ def nspace_logp_grad(X, y, d, s2, a):
             colsq[j] += X[i, j] * X[i, j]
     flat = flat_columns(colsq, d, s2, n - 1)
     if flat.size:
-        return nspace_split_logp_grad(X, y, d, s2, a, flat)
+        return nspace_split_logp_grad(X, y, np.ones(n), d, s2, a, flat)
     return _nspace_plain(X, y, d, s2, a)
 
 
 @numba.njit(nogil=True, cache=True)
-def pspace_or_split_logp_grad(G, Xty, x1, y1, yty, X, y, d, s2, a):
-    """:func:`pspace_logp_grad`, unless a column is numerically flat (or ``B``'s Cholesky
-    fails): then the exact n-space evaluation with those columns split off."""
-    n = X.shape[0]
-    if flat_columns(np.diag(G).copy(), d, s2, n - 1).size == 0:
-        out = pspace_logp_grad(G, Xty, x1, y1, yty, n, d, s2, a)
-        if out[0] > -np.inf:
-            return out
-    return nspace_logp_grad(X, y, d, s2, a)
+def pspace_or_split_logp_grad(G, Xty, x1, y1, yty, n, R, qy, q1, perp, d, s2, a):
+    """:func:`pspace_logp_grad`, unless a column is numerically flat: then the split
+    evaluation (:mod:`.flat`) in the column space of ``X``, as the plain form's gradients in
+    the flat ``d_j`` lose every digit there (``B``'s Cholesky itself survives).
+
+    With the thin QR ``X = Q R`` (``Q`` n x r, ``r = min(n, p)``),
+    ``K = Q (s2 I_r + R D R') Q' + s2 (I - Q Q')``: the ``r``-dimensional part is the
+    n-space problem with design ``R``, response ``Q'y`` and intercept direction ``Q'1``; the
+    rest adds, with ``rho = ||(I - QQ')(y - a 1)||^2 = perp[0] - 2 a perp[1] + a^2 perp[2]``,
+    ``-(n-r)/2 log(2 pi s2) - rho / (2 s2)`` to ``logp``, ``-(n-r)/(2 s2) + rho / (2 s2^2)``
+    to ``dlogp/ds2`` and ``(perp[1] - a perp[2]) / s2`` to ``dlogp/da``; O(r^2 p)."""
+    r = R.shape[0]
+    flat = flat_columns(np.diag(G).copy(), d, s2, r - 1)
+    if flat.size == 0:
+        return pspace_logp_grad(G, Xty, x1, y1, yty, n, d, s2, a)
+    logp, gd, gs2, ga = nspace_split_logp_grad(R, qy, q1, d, s2, a, flat)
+    rho = max(perp[0] - 2.0 * a * perp[1] + a * a * perp[2], 0.0)
+    m = n - r
+    logp += -0.5 * m * (LOG_2PI + math.log(s2)) - 0.5 * rho / s2
+    gs2 += -0.5 * m / s2 + 0.5 * rho / (s2 * s2)
+    ga += (perp[1] - a * perp[2]) / s2
+    return logp, gd, gs2, ga
 
 
 @numba.njit(nogil=True, cache=True)
