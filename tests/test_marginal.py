@@ -1,5 +1,8 @@
 """The collapsed (beta-marginalized) NUTS form of the horseshoe family."""
 
+import math
+from fractions import Fraction
+
 import numpy as np
 import pymc as pm
 import pytensor
@@ -10,6 +13,8 @@ from scipy.stats import multivariate_normal
 from shrinkage import priors as P
 from shrinkage.families import Gaussian, StudentT
 from shrinkage.inference import sample
+from shrinkage.inference.marginal.flat import flat_columns, nspace_split_logp_grad
+from shrinkage.inference.marginal.kernels import _nspace_plain, pspace_logp_grad
 from shrinkage.inference.marginal.op import MarginalGaussian, _Data, marginal_logp_grad
 from shrinkage.inference.marginal.sampler import build_marginal_model, draw_beta
 from shrinkage.model import build_model, get_spec
@@ -215,3 +220,85 @@ def test_marginal_matches_gibbs(prior, n, p, family):
         (mm, em), (mg, eg) = _summ(dm, var), _summ(dg, var)
         # independent samplers: difference of posterior means within 4 combined MCSE
         assert np.all(np.abs(mm - mg) <= 4 * np.hypot(em, eg)), (var, mm, mg)
+
+
+def _exact_logp(X, y, d, s2, a):
+    """The collapsed log-likelihood in exact rational arithmetic (then one rounding): the
+    float inputs are exact fractions, ``K`` is formed exactly and eliminated exactly, so
+    ``log det K`` and ``r'K^{-1}r`` carry no cancellation however extreme ``d`` is."""
+    n, p = X.shape
+    Xf = [[Fraction(float(v)) for v in row] for row in X]
+    df = [Fraction(float(v)) for v in d]
+    K = [[sum(Xf[i][j] * df[j] * Xf[m][j] for j in range(p)) for m in range(n)] for i in range(n)]
+    for i in range(n):
+        K[i][i] += Fraction(float(s2))
+    b = [Fraction(float(v)) - Fraction(float(a)) for v in y]
+    logdet, quad = 0.0, Fraction(0)
+    for c in range(n):  # Gaussian elimination: det K = prod pivots, r'K^{-1}r = sum b_c^2 / piv
+        piv = K[c][c]
+        logdet += math.log(piv.numerator) - math.log(piv.denominator)
+        quad += b[c] * b[c] / piv
+        for i in range(c + 1, n):
+            m = K[i][c] / piv
+            K[i] = [K[i][k] - m * K[c][k] for k in range(n)]
+            b[i] -= m * b[c]
+    return -0.5 * n * math.log(2 * math.pi) - 0.5 * logdet - 0.5 * float(quad)
+
+
+def _extreme_d(p, seed):
+    rng = np.random.default_rng(seed)
+    d = np.exp(rng.uniform(np.log(1e-6), 0.0, size=p))  # the ordinary columns: 1e-6 .. 1
+    d[[1, 2, 4]] = [1e12, 1e20, 1e100]  # numerically flat: X D X' swamps s2 I in rounding
+    return d
+
+
+@pytest.mark.parametrize(("n", "p", "method"), [(6, 10, "nspace"), (7, 5, "pspace")])
+def test_flat_prior_variances_are_evaluated_exactly(n, p, method):
+    """Huge prior variances (NUTS reaches them in the horseshoe's Cauchy tails) used to make
+    the Cholesky fail and the point be rejected (logp = -inf, a false divergence)."""
+    X, y = _xy(n, p, seed=3)
+    d, s2, a = _extreme_d(p, seed=4), 0.3, 0.1
+    data = _Data(X, y, method)
+    if method == "nspace":  # the plain Cholesky form really fails here
+        assert _nspace_plain(X, y, d, s2, a)[0] == -np.inf
+    logp, gd, gs2, ga = marginal_logp_grad(data, d, s2, a)
+    # |logp| ~ 1e2 evaluated by backward-stable factorizations of well-conditioned matrices
+    np.testing.assert_allclose(logp, _exact_logp(X, y, d, s2, a), rtol=1e-12)
+
+    def f(j=None, e=0.0, ds2=0.0, da=0.0):
+        dd = d.copy()
+        if j is not None:
+            dd[j] *= math.exp(e)
+        return _exact_logp(X, y, dd, s2 * math.exp(ds2), a + da)
+
+    h = 1e-5
+    fd = np.array([(f(j, h) - f(j, -h)) / (2 * h) for j in range(p)])
+    # central differences of the exact logp in log d: truncation O(h^2) ~ 1e-10 plus the
+    # final rounding of logp, eps |logp| / h ~ 2e-14 * 1e2 / 1e-5 ~ 2e-7 at worst
+    np.testing.assert_allclose(gd * d, fd, atol=1e-6)
+    if method == "pspace":  # the plain p-space form gets logp right but these gradients wrong
+        G, Xty, x1, y1, yty = data.G, data.Xty, data.x1, data.y1, data.yty
+        plain = pspace_logp_grad(G, Xty, x1, y1, yty, n, d, s2, a)[1] * d
+        assert np.abs(plain - fd).max() > 1.0
+    np.testing.assert_allclose(gs2 * s2, (f(ds2=h) - f(ds2=-h)) / (2 * h), atol=1e-6)
+    np.testing.assert_allclose(ga, (f(da=h) - f(da=-h)) / (2 * h), atol=1e-6)
+    # a flat column's log-d gradient tends to -1/2: the likelihood falls like -0.5 log d_j
+    np.testing.assert_allclose((gd * d)[[2, 4]], -0.5, atol=1e-6)
+
+
+def test_flat_split_is_exact_not_an_approximation():
+    """With ordinary ``d``, splitting any columns off by Woodbury gives the plain result."""
+    X, y = _xy(12, 20, seed=5)
+    d = np.exp(np.random.default_rng(6).normal(size=20))
+    plain = _nspace_plain(X, y, d, 0.5, 0.2)
+    split = nspace_split_logp_grad(X, y, np.ones(12), d, 0.5, 0.2, np.array([0, 3, 7]))
+    # two exact factorizations of the same well-conditioned K: float rounding only
+    for u, v in zip(plain, split, strict=True):
+        np.testing.assert_allclose(u, v, rtol=1e-9, atol=1e-12)
+
+
+def test_flat_columns_are_capped_at_n_minus_one_largest():
+    d = np.array([1.0, 1e9, 1e30, 1e20, 1e12, 1e-3])
+    assert sorted(flat_columns(np.ones(6), d, 1.0, 3)) == [2, 3, 4]  # the 3 largest of 4
+    # the ratio d_j ||x_j||^2 / s2 decides: 1e12 / 1e5 = 1e7 is below FLAT_RATIO = 1e8
+    assert sorted(flat_columns(np.ones(6), d, 1e5, 5)) == [2, 3]

@@ -1,8 +1,8 @@
 """Numba kernels of the collapsed Gaussian log-likelihood (see :mod:`.op`).
 
 Compiled in nopython mode, without the GIL, and calling BLAS/LAPACK through SciPy's Cython
-exports, so nutpie's chains (threads of one process) evaluate gradients in parallel (an
-object-mode kernel would hold the GIL and serialize them; docs/sampling.md).
+exports (:mod:`._blas`), so nutpie's chains (threads of one process) evaluate gradients in
+parallel (an object-mode kernel would hold the GIL and serialize them; docs/sampling.md).
 
 Storage convention: BLAS is column-major, so a C-ordered ``(r, c)`` array is the
 column-major ``c x r`` matrix (its transpose). Each call says which matrix it means.
@@ -12,124 +12,81 @@ from __future__ import annotations
 
 import math
 
-import llvmlite.binding as llvm
 import numba
 import numpy as np
-from numba.core import types
-from numba.extending import get_cython_function_address
 
-__all__ = ["nspace_logp_grad", "pspace_logp_grad"]
+from shrinkage.inference.marginal._blas import (
+    _L,
+    LOG_2PI,
+    _chars,
+    _cholesky_lower,
+    _dpotri,
+    _failed,
+    _half_logdet,
+    _ints,
+    _solve_lower,
+    whitened_design,
+)
+from shrinkage.inference.marginal.flat import flat_columns, nspace_split_logp_grad
 
-LOG_2PI = math.log(2.0 * math.pi)
-
-
-def _fortran(module: str, name: str, n_args: int):
-    """SciPy's BLAS/LAPACK routine as a numba external function (every argument by
-    reference). Linked by symbol name, not by a pointer constant, so callers can be cached."""
-    symbol = f"shrinkage_{name}"
-    llvm.add_symbol(symbol, get_cython_function_address(f"scipy.linalg.cython_{module}", name))
-    return types.ExternalFunction(symbol, types.void(*([types.voidptr] * n_args)))
-
-
-# dsyrk(uplo, trans, n, k, alpha, a, lda, beta, c, ldc)
-_dsyrk = _fortran("blas", "dsyrk", 10)
-# dtrsm(side, uplo, transa, diag, m, n, alpha, a, lda, b, ldb)
-_dtrsm = _fortran("blas", "dtrsm", 11)
-# dpotrf(uplo, n, a, lda, info)
-_dpotrf = _fortran("lapack", "dpotrf", 5)
-# dpotri(uplo, n, a, lda, info)
-_dpotri = _fortran("lapack", "dpotri", 5)
-
-_L, _R, _N, _T = ord("L"), ord("R"), ord("N"), ord("T")
-
-
-@numba.njit(nogil=True, cache=True)
-def _chars(*codes):
-    out = np.empty(len(codes), np.uint8)
-    for i, c in enumerate(codes):
-        out[i] = c
-    return out
-
-
-@numba.njit(nogil=True, cache=True)
-def _ints(*values):
-    out = np.empty(len(values), np.int32)
-    for i, v in enumerate(values):
-        out[i] = v
-    return out
-
-
-@numba.njit(nogil=True, cache=True)
-def _floats(*values):
-    out = np.empty(len(values), np.float64)
-    for i, v in enumerate(values):
-        out[i] = v
-    return out
-
-
-@numba.njit(nogil=True, cache=True)
-def _cholesky_lower(A):
-    """In place: column-major lower factor of the symmetric ``A`` (``A = L L'``); info."""
-    n = A.shape[0]
-    c, i = _chars(_L), _ints(n, 0)
-    _dpotrf(c.ctypes, i[0:].ctypes, A.ctypes, i[0:].ctypes, i[1:].ctypes)
-    return i[1]
-
-
-@numba.njit(nogil=True, cache=True)
-def _solve_lower(L, B, trans):
-    """In place ``B := op(L)^{-1} B``; ``L`` a column-major lower factor (n x n), ``B``
-    column-major ``n x m`` (a C-ordered ``(m, n)`` array); ``op`` = transpose if ``trans``."""
-    n, m = L.shape[0], B.size // L.shape[0]
-    c = _chars(_L, _L, _T if trans else _N, _N)
-    i, one = _ints(n, m), _floats(1.0)
-    _dtrsm(c[0:].ctypes, c[1:].ctypes, c[2:].ctypes, c[3:].ctypes, i[0:].ctypes,
-           i[1:].ctypes, one.ctypes, L.ctypes, i[0:].ctypes, B.ctypes, i[0:].ctypes)  # fmt: skip
-
-
-@numba.njit(nogil=True, cache=True)
-def _half_logdet(L):
-    out = 0.0
-    for i in range(L.shape[0]):
-        out += math.log(L[i, i])
-    return out
-
-
-@numba.njit(nogil=True, cache=True)
-def _failed(p):
-    # a covariance that is not positive definite numerically: reject the point
-    return -np.inf, np.zeros(p), 0.0, 0.0
+__all__ = ["nspace_logp_grad", "pspace_logp_grad", "pspace_or_split_logp_grad"]
 
 
 @numba.njit(nogil=True, cache=True)
 def nspace_logp_grad(X, y, d, s2, a):
+    """``p > n`` evaluation; columns whose prior variance is numerically flat against
+    ``s2`` go through Woodbury (:func:`.flat.nspace_split_logp_grad`), else the plain form."""
+    n, p = X.shape
+    colsq = np.zeros(p)
+    for i in range(n):
+        for j in range(p):
+            colsq[j] += X[i, j] * X[i, j]
+    flat = flat_columns(colsq, d, s2, n - 1)
+    if flat.size:
+        return nspace_split_logp_grad(X, y, np.ones(n), d, s2, a, flat)
+    return _nspace_plain(X, y, d, s2, a)
+
+
+@numba.njit(nogil=True, cache=True)
+def pspace_or_split_logp_grad(G, Xty, x1, y1, yty, n, R, qy, q1, perp, d, s2, a):
+    """:func:`pspace_logp_grad`, unless a column is numerically flat: then the split
+    evaluation (:mod:`.flat`) in the column space of ``X``, as the plain form's gradients in
+    the flat ``d_j`` lose every digit there (``B``'s Cholesky itself survives).
+
+    With the thin QR ``X = Q R`` (``Q`` n x r, ``r = min(n, p)``),
+    ``K = Q (s2 I_r + R D R') Q' + s2 (I - Q Q')``: the ``r``-dimensional part is the
+    n-space problem with design ``R``, response ``Q'y`` and intercept direction ``Q'1``; the
+    rest adds, with ``rho = ||(I - QQ')(y - a 1)||^2 = perp[0] - 2 a perp[1] + a^2 perp[2]``,
+    ``-(n-r)/2 log(2 pi s2) - rho / (2 s2)`` to ``logp``, ``-(n-r)/(2 s2) + rho / (2 s2^2)``
+    to ``dlogp/ds2`` and ``(perp[1] - a perp[2]) / s2`` to ``dlogp/da``; O(r^2 p)."""
+    r = R.shape[0]
+    flat = flat_columns(np.diag(G).copy(), d, s2, r - 1)
+    if flat.size == 0:
+        return pspace_logp_grad(G, Xty, x1, y1, yty, n, d, s2, a)
+    logp, gd, gs2, ga = nspace_split_logp_grad(R, qy, q1, d, s2, a, flat)
+    rho = max(perp[0] - 2.0 * a * perp[1] + a * a * perp[2], 0.0)
+    m = n - r
+    logp += -0.5 * m * (LOG_2PI + math.log(s2)) - 0.5 * rho / s2
+    gs2 += -0.5 * m / s2 + 0.5 * rho / (s2 * s2)
+    ga += (perp[1] - a * perp[2]) / s2
+    return logp, gd, gs2, ga
+
+
+@numba.njit(nogil=True, cache=True)
+def _nspace_plain(X, y, d, s2, a):
     """``p > n`` evaluation: ``K = s2 I + X D X' = L L'``, ``W = L^{-1} X``; O(n^2 p).
 
     ``X`` is C-ordered ``(n, p)``, i.e. the column-major ``p x n`` matrix ``X'``.
     """
     n, p = X.shape
-    xs = np.empty((n, p))  # column-major X' with row j scaled by sqrt(d_j): (X D^{1/2})'
-    for i in range(n):
-        for j in range(p):
-            xs[i, j] = X[i, j] * math.sqrt(d[j])
-    K = np.zeros((n, n))
-    c, ints, f = _chars(_L, _T), _ints(n, p), _floats(1.0, 0.0)
-    _dsyrk(c[0:].ctypes, c[1:].ctypes, ints[0:].ctypes, ints[1:].ctypes, f[0:].ctypes,
-           xs.ctypes, ints[1:].ctypes, f[1:].ctypes, K.ctypes, ints[0:].ctypes)  # fmt: skip
-    for i in range(n):
-        K[i, i] += s2
-    if _cholesky_lower(K) != 0:
+    info, K, xs = whitened_design(X, d, s2, np.zeros(0, np.int64))  # xs[i, j] = W[i, j]
+    if info != 0:
         return _failed(p)
     L = K.T  # the column-major lower factor, read as a C-ordered array: L[i, k], i >= k
     h = y - a
     _solve_lower(K, h, False)  # L^{-1} r
     alpha = h.copy()
     _solve_lower(K, alpha, True)  # K^{-1} r
-    # W' = X' L^{-T} by a right-sided solve on the column-major p x n matrix X' (in xs)
-    xs[:, :] = X
-    c2, i2, one = _chars(_R, _L, _T, _N), _ints(p, n), _floats(1.0)
-    _dtrsm(c2[0:].ctypes, c2[1:].ctypes, c2[2:].ctypes, c2[3:].ctypes, i2[0:].ctypes,
-           i2[1:].ctypes, one.ctypes, K.ctypes, i2[1:].ctypes, xs.ctypes, i2[0:].ctypes)  # fmt: skip
     wkw = np.zeros(p)  # x_j' K^{-1} x_j = ||W[:, j]||^2; xs[i, j] = W[i, j]
     for i in range(n):
         for j in range(p):

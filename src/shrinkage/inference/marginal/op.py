@@ -32,8 +32,11 @@ Two exact evaluations, picked by shape (numba kernels calling LAPACK without the
 
 The Op returns ``(logp, dlogp/dd, dlogp/dsigma2, dlogp/da)`` in one call, and its ``grad``
 (``pullback``) reuses the last three outputs, so a logp-and-gradient evaluation factorizes once.
-A covariance that is numerically not positive definite gives ``logp = -inf`` (zero
-gradient), which the samplers reject, rather than an exception inside the sampler.
+Columns whose prior variance is numerically flat (``d_j ||x_j||^2 / sigma^2 > 1e8``, where
+``X D X'`` swamps ``sigma^2 I`` in rounding) are split off the Cholesky and handled exactly
+by the determinant lemma and Woodbury (:mod:`.flat`; the p-space form does so in the
+column space of ``X``, through its thin QR). A covariance that is still numerically not positive definite gives
+``logp = -inf`` (zero gradient), which the samplers reject, rather than an exception.
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ import pytensor.tensor as pt
 from pytensor.graph.basic import Apply
 from pytensor.graph.op import Op
 
-from shrinkage.inference.marginal.kernels import nspace_logp_grad, pspace_logp_grad
+from shrinkage.inference.marginal.kernels import nspace_logp_grad, pspace_or_split_logp_grad
 
 __all__ = ["MarginalGaussian", "marginal_logp_grad"]
 
@@ -67,13 +70,30 @@ class _Data:
             self.G = X.T @ X
             self.Xty = X.T @ y
             self.yty = float(y @ y)
+            self._column_space(X, y)
+
+    def _column_space(self, X: np.ndarray, y: np.ndarray) -> None:
+        """Thin QR ``X = Q R`` with ``Q'y``, ``Q'1`` and the cross products of the parts of
+        ``y`` and ``1`` orthogonal to ``X``: the p-space kernel's exact fallback for flat
+        columns (:func:`.kernels.pspace_or_split_logp_grad`), O(p^3) and without ``X``."""
+        Q, R = np.linalg.qr(X)
+        one = np.ones(self.n)
+        self.R = np.ascontiguousarray(R)
+        self.qy, self.q1 = Q.T @ y, Q.T @ one
+        y_perp, one_perp = y - Q @ self.qy, one - Q @ self.q1
+        self.perp = np.array([y_perp @ y_perp, y_perp @ one_perp, one_perp @ one_perp])
+
+    def pspace_args(self) -> tuple:
+        """The p-space kernel's data arguments, in its order."""
+        return (self.G, self.Xty, self.x1, self.y1, self.yty, self.n, self.R, self.qy,
+                self.q1, self.perp)  # fmt: skip
 
 
 def marginal_logp_grad(data: _Data, d: np.ndarray, s2: float, a: float):
     """``(logp, dlogp/dd, dlogp/dsigma2, dlogp/da)`` of the module's collapsed likelihood."""
     d = np.ascontiguousarray(d, dtype=np.float64)
     if data.pspace:
-        return pspace_logp_grad(data.G, data.Xty, data.x1, data.y1, data.yty, data.n, d, s2, a)
+        return pspace_or_split_logp_grad(*data.pspace_args(), d, s2, a)
     return nspace_logp_grad(data.X, data.y, d, s2, a)
 
 
@@ -137,11 +157,13 @@ def _register_numba() -> None:
     def _funcify(op, node=None, storage_map=None, **kwargs):
         data = op.data
         if data.pspace:
-            G, Xty, x1, y1, yty, n = data.G, data.Xty, data.x1, data.y1, data.yty, data.n
+            G, Xty, x1, y1, yty, n, R, qy, q1, perp = data.pspace_args()
 
             @numba_njit
             def marginal(d, s2, a):
-                logp, gd, gs2, ga = pspace_logp_grad(G, Xty, x1, y1, yty, n, d, s2[()], a[()])
+                logp, gd, gs2, ga = pspace_or_split_logp_grad(
+                    G, Xty, x1, y1, yty, n, R, qy, q1, perp, d, s2[()], a[()]
+                )
                 return np.asarray(logp), gd, np.asarray(gs2), np.asarray(ga)
 
         else:
