@@ -14,9 +14,17 @@ from collections.abc import Mapping
 import pandas as pd
 import xarray as xr
 
+from shrinkage.report import posterior as _posterior
 from shrinkage.report import stats
 from shrinkage.report.document import Report
 from shrinkage.report.health import loo_summary, sampling_health
+from shrinkage.report.notes import (
+    VIF_MAX,
+    collinearity_note,
+    feature_vif,
+    model_notes,
+    zero_region_note,
+)
 
 __all__ = ["compare", "report"]
 
@@ -77,6 +85,7 @@ def report(
     """
     if rule not in stats.RULES:
         raise ValueError(f"unknown rule {rule!r}; choose from {stats.RULES}")
+    idata = _posterior.flatten_outputs(idata)  # multi-output: one row per feature and output
     table = stats.credible_intervals(idata, prob, kind, retained_only=False)
     prob, kind, source = table.attrs["ci_prob"], table.attrs["ci_kind"], table.attrs["ci_source"]
     table = table.join(stats.zero_mass(idata, eps))
@@ -89,6 +98,9 @@ def report(
     for r in rules:
         table[f"retained_{r}"] = rules[r]
     table["retained"] = rules[rule]
+    vifs = feature_vif(idata)
+    if vifs is not None:  # flags verdicts the data cannot settle (docs/zero-clustering.md)
+        table["collinear"] = vifs.reindex(table.index) > VIF_MAX
     table = _join_cross_check(table, cross_check)
     table.attrs.update(ci_prob=prob, ci_kind=kind, ci_source=source, rule=rule)
     table.attrs["cross_check_columns"] = [] if cross_check is None else list(cross_check.columns)
@@ -106,6 +118,11 @@ def report(
         loo_error=loo_error,
         m_eff=m_eff,
         idata=idata,
+        notes=[
+            *model_notes(model),
+            *(zero_region_note(idata) if eps is None else []),
+            *collinearity_note(vifs),
+        ],
     )
 
 
