@@ -42,6 +42,9 @@ _SCALE_LIMIT = 1e100
 #: Largest |value| range in which numpy's mean / std are computed directly (squares stay finite
 #: and normal); outside it they are computed on the column divided by its largest |value|.
 _SAFE_LOW, _SAFE_HIGH = 1e-150, 1e150
+#: ``sd(y) / sd(x_j)`` beyond this (or below its inverse) is refused: a standardized
+#: coefficient of order 1-1000 times it must stay inside float64 (max ~1.8e308).
+_RATIO_LIMIT = 1e305
 
 
 def check_unique_columns(X: pd.DataFrame) -> None:
@@ -352,6 +355,22 @@ class Design:
             raise ValueError(
                 "the standardized data are not finite: values span too many orders of "
                 "magnitude for float64; rescale the columns / response"
+            )
+        self._check_coefficient_scale()
+
+    def _check_coefficient_scale(self) -> None:
+        """Refuse scalings whose original-scale coefficients ``s_y beta / s_j`` would overflow."""
+        with np.errstate(over="ignore", divide="ignore"):
+            ratio = np.max(np.abs(np.atleast_1d(self.y_scale))) / self.x_scale
+        bad = np.flatnonzero(
+            ~np.isfinite(ratio) | (ratio > _RATIO_LIMIT) | (ratio < 1 / _RATIO_LIMIT)
+        )
+        if bad.size:
+            j = int(bad[0])
+            raise ValueError(
+                f"sd(y) / sd({self.feature_names[j]}) = {float(np.max(self.y_scale)):.3g} / "
+                f"{self.x_scale[j]:.3g} is too far from 1 for float64: coefficients on the "
+                "original scale would over- or underflow; rescale the column or the response"
             )
 
     # -- shapes -----------------------------------------------------------------------------

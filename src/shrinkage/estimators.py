@@ -544,9 +544,10 @@ class BayesianRegression(RegressorMixin, _BayesianLinearModel):
             return
         nu = np.atleast_1d(np.asarray(nu, dtype=float))
         low = int(np.sum(nu <= 2))
+        which = f"nu = {nu[0]:g} is" if nu.size == 1 else f"{low} of {nu.size} draws of nu are"
         warnings.warn(
-            f"the posterior predictive sd is infinite: {low} of {nu.size} posterior draws of "
-            "the Student-t degrees of freedom nu are <= 2, where the t variance does not exist "
+            f"the posterior predictive sd is infinite: the Student-t degrees of freedom {which} "
+            "<= 2, where the t variance does not exist "
             "(heavy tails); use return_interval= (quantiles exist) or fix nu > 2 with "
             "family=StudentT(nu=...)",
             UserWarning,
