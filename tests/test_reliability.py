@@ -312,3 +312,13 @@ def test_cross_check_duplicated_column_says_not_unique(rng):
         t.loc["x0", "solvers"] + t.loc["x4", "solvers"],
         rtol=1e-6,  # the cross-check's own tolerance (tol=1e-6)
     )
+
+
+# ---------------------------------------------------------------- 11. sampling speed
+def test_speed_line_counts_draws_per_second_with_tuning():
+    from shrinkage.estimators import _speed_line
+
+    dt = _fake_idata(np.zeros((2, 50, 1)))
+    dt["posterior"].attrs.update(sampling_time=2.0, tuning_steps=100)
+    # 2 chains x (50 draws + 100 tuning) / 2 s = 150 draws/s, exactly
+    assert _speed_line(dt) == "sampled 2 chains x 50 draws (+100 tuning) in 2.00 s: 150 draws/s"

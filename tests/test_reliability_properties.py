@@ -92,7 +92,7 @@ def _outcome(fit) -> str:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # notes and the 0/1 warning are fine here
             fit()
-    except Exception as err:  # noqa: BLE001 - the property is about which exceptions occur
+    except Exception as err:  # the property is about which exceptions occur
         if _clean(err):
             return "refused"
         raise

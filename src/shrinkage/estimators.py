@@ -71,6 +71,25 @@ def _seed(random_state: Any) -> int | None:
     )
 
 
+def _speed_line(idata: Any) -> str:
+    """``sampled C chains x D draws (+T tuning) in S s: R draws/s`` from the sampler's attrs.
+
+    PyMC's progress bar (pymc 6.4, ``RichProgressBackend.update``) leaves its speed column at
+    its initial 0 when a chain ends before a non-final update came 0.25 s in, which is every
+    nutpie run: its last update is the final one. This line gives the real rate.
+    """
+    post = idata["posterior"]
+    attrs = post.attrs
+    chains, draws = post.sizes["chain"], post.sizes["draw"]
+    tune = int(attrs.get("tuning_steps", 0) or 0)
+    seconds = float(attrs.get("sampling_time", float("nan")))
+    rate = chains * (draws + tune) / seconds if seconds > 0 else float("nan")
+    return (
+        f"sampled {chains} chains x {draws} draws (+{tune} tuning) in {seconds:.2f} s: "
+        f"{rate:.0f} draws/s"
+    )
+
+
 def _plain(value: Any) -> Any:
     """A numpy scalar as the Python value (so ``repr`` shows ``'yes'`` or ``1``)."""
     return value.item() if isinstance(value, np.generic) else value
@@ -182,6 +201,8 @@ class _BayesianLinearModel(BaseEstimator):
             random_seed=_seed(self.random_state),
             progressbar=self.progressbar,
         )
+        if self.progressbar:
+            print(_speed_line(self.idata_))
         self._store_draws()
         self._set_point_estimates(prior, family)
         self._check_finite_estimates()
