@@ -139,6 +139,8 @@ def _expand_frame(
             levels_of[name] = list(pinned)
         elif pd.api.types.is_bool_dtype(s) or pd.api.types.is_numeric_dtype(s):
             d = s.astype(float).to_frame(name)
+        elif s.isna().all():
+            raise ValueError(f"column {name!r} holds only missing values")
         else:
             raise TypeError(
                 f"column {name!r} is non-numeric (dtype {s.dtype}) and not text; convert it to "

@@ -98,6 +98,7 @@ def report(
     for r in rules:
         table[f"retained_{r}"] = rules[r]
     table["retained"] = rules[rule]
+    table["undetermined"] = stats.undetermined(idata, eps)  # retained, but sign unknown
     vifs = feature_vif(idata)
     if vifs is not None:  # flags verdicts the data cannot settle (docs/zero-clustering.md)
         table["collinear"] = vifs.reindex(table.index) > VIF_MAX

@@ -93,11 +93,17 @@ class Report:
         return lines + [f"note: {n}" for n in self.notes]
 
     def _collinear_remark(self) -> str:
-        """`` (k of them strongly collinear: ...)`` when retained features are collinear."""
-        if "collinear" not in self.table:
-            return ""
-        k = int(self.table.loc[self.retained, "collinear"].sum())
-        return f" ({k} of them strongly collinear: verdict uncertain, see note)" if k else ""
+        """`` (k of them ...)`` for retained features of unknown sign or strongly collinear."""
+        parts = []
+        kept = self.table.loc[self.retained]
+        if "undetermined" in kept and (k := int(kept["undetermined"].sum())):
+            parts.append(
+                f"{k} of them undetermined: a wide posterior around zero, its median inside the "
+                "zero region and the sign unknown"
+            )
+        if "collinear" in kept and (k := int(kept["collinear"].sum())):
+            parts.append(f"{k} of them strongly collinear: verdict uncertain, see note")
+        return f" ({'; '.join(parts)})" if parts else ""
 
     def _health_lines(self) -> list[str]:
         h = self.health

@@ -271,6 +271,26 @@ def zero_mass(idata: xr.DataTree, eps=None) -> pd.DataFrame:
     return out
 
 
+def undetermined(idata: xr.DataTree, eps=None) -> pd.Series:
+    """Features outside the zero region in probability but of unknown sign.
+
+    True when ``P(|beta_j| >= eps_j | y) >= 0.5`` (retained by the zero-mass rule) while
+    neither ``P(beta_j >= eps_j | y)`` nor ``P(beta_j <= -eps_j | y)`` reaches 0.5: the posterior
+    median lies inside the zero region and the mass outside it is split between the two signs.
+    That is a wide posterior around zero — data that cannot tell (near-separable logistic fits,
+    collinear columns) — not evidence of an effect.
+    """
+    idata = _posterior.flatten_outputs(idata)
+    names = _posterior.feature_names(idata)
+    eps_vec = _eps_vector(idata, eps)
+    beta = _posterior.draws(idata, "beta", "feature")
+    above = (beta >= eps_vec).mean(axis=(0, 1))
+    below = (beta <= -eps_vec).mean(axis=(0, 1))
+    outside = above + below
+    flag = (outside >= 0.5) & (np.maximum(above, below) < 0.5)
+    return pd.Series(flag, index=pd.Index(names, name="feature"), name="undetermined")
+
+
 def shrinkage_factors(idata: xr.DataTree) -> xr.Dataset:
     """Posterior draws of the shrinkage factors and the effective number of non-zeros.
 
