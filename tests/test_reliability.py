@@ -369,3 +369,9 @@ def test_wine_logistic_undetermined_features_are_map_zeros():
     # ~0.5 +- 0.03 MC) may flip with another seed, hence subset and a floor of four
     assert flagged <= map_zeros and len(flagged) >= 4
     assert len(est.map_coef_) - len(map_zeros) == 7  # the exact MAP keeps 7 of 13
+
+
+def test_column_of_only_missing_values_is_named(rng):
+    X = pd.DataFrame({"a": rng.normal(size=4), "empty": pd.Series([None] * 4, dtype=object)})
+    with pytest.raises(ValueError, match="column 'empty' holds only missing values"):
+        Design(X, rng.normal(size=4))

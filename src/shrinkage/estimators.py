@@ -19,6 +19,11 @@ from the posterior with :func:`shrinkage.sample` and reports the coefficients on
   scale, or ``None`` where it is not defined or not exact: the horseshoe family (the density is
   unbounded at zero, no mode) and the Laplace (median regression) likelihood (``find_map``
   solves it by linear programming only with a flat intercept), or when ``compute_map=False``.
+* Categorical and text DataFrame columns become drop-first dummy columns ``col[level]``
+  (:class:`shrinkage.design.Design`); the levels seen at fit are pinned, ``predict`` maps new
+  rows through them (another level order or fewer levels are fine; an unseen level raises
+  ``ValueError`` naming the column and the level), and :meth:`report` names each reference
+  level and, for the classifier, the label modelled as 1.
 * ``predict(X)`` returns the **posterior predictive mean**
   ``E[y* | x*, data] = E_post[g^{-1}(eta*)]``: the average over draws of the linear predictor
   mapped through the inverse link (identity for Gaussian-type families, ``exp`` for Poisson).
