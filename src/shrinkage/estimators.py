@@ -19,6 +19,11 @@ from the posterior with :func:`shrinkage.sample` and reports the coefficients on
   scale, or ``None`` where it is not defined or not exact: the horseshoe family (the density is
   unbounded at zero, no mode) and the Laplace (median regression) likelihood (``find_map``
   solves it by linear programming only with a flat intercept), or when ``compute_map=False``.
+* Categorical and text DataFrame columns become drop-first dummy columns ``col[level]``
+  (:class:`shrinkage.design.Design`); the levels seen at fit are pinned, ``predict`` maps new
+  rows through them (another level order or fewer levels are fine; an unseen level raises
+  ``ValueError`` naming the column and the level), and :meth:`report` names each reference
+  level and, for the classifier, the label modelled as 1.
 * ``predict(X)`` returns the **posterior predictive mean**
   ``E[y* | x*, data] = E_post[g^{-1}(eta*)]``: the average over draws of the linear predictor
   mapped through the inverse link (identity for Gaussian-type families, ``exp`` for Poisson).
@@ -28,6 +33,7 @@ from the posterior with :func:`shrinkage.sample` and reports the coefficients on
 from __future__ import annotations
 
 import numbers
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -38,6 +44,7 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from shrinkage import priors
+from shrinkage.design import check_unique_columns
 from shrinkage.families import Family, get_family
 from shrinkage.priors.registry import PRIOR_NAMES, make_prior
 
@@ -69,10 +76,35 @@ def _seed(random_state: Any) -> int | None:
     )
 
 
+def _speed_line(idata: Any) -> str:
+    """``sampled C chains x D draws (+T tuning) in S s: R draws/s`` from the sampler's attrs.
+
+    PyMC's progress bar (pymc 6.4, ``RichProgressBackend.update``) leaves its speed column at
+    its initial 0 when a chain ends before a non-final update came 0.25 s in, which is every
+    nutpie run: its last update is the final one. This line gives the real rate.
+    """
+    post = idata["posterior"]
+    attrs = post.attrs
+    chains, draws = post.sizes["chain"], post.sizes["draw"]
+    tune = int(attrs.get("tuning_steps", 0) or 0)
+    seconds = float(attrs.get("sampling_time", float("nan")))
+    rate = chains * (draws + tune) / seconds if seconds > 0 else float("nan")
+    return (
+        f"sampled {chains} chains x {draws} draws (+{tune} tuning) in {seconds:.2f} s: "
+        f"{rate:.0f} draws/s"
+    )
+
+
+def _plain(value: Any) -> Any:
+    """A numpy scalar as the Python value (so ``repr`` shows ``'yes'`` or ``1``)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def _has_text_columns(X: Any) -> bool:
     """True for a DataFrame with columns sklearn's numeric validation cannot take."""
     if not isinstance(X, pd.DataFrame):
         return False
+    check_unique_columns(X)
     return any(
         not (pd.api.types.is_numeric_dtype(X[c]) or pd.api.types.is_bool_dtype(X[c]))
         for c in X.columns
@@ -174,8 +206,24 @@ class _BayesianLinearModel(BaseEstimator):
             random_seed=_seed(self.random_state),
             progressbar=self.progressbar,
         )
+        if self.progressbar:
+            print(_speed_line(self.idata_))
         self._store_draws()
         self._set_point_estimates(prior, family)
+        self._check_finite_estimates()
+
+    def _check_finite_estimates(self) -> None:
+        """Refuse a fit whose original-scale coefficients over- or underflowed float64."""
+        values = [np.asarray(self.coef_, dtype=float), np.asarray(self.intercept_, dtype=float)]
+        if all(np.all(np.isfinite(v)) for v in values):
+            return
+        d = self._design
+        raise ValueError(
+            "the coefficients on the original scale are not finite: the columns' sds "
+            f"(from {np.min(d.x_scale):.3g} to {np.max(d.x_scale):.3g}) and the response's "
+            f"({float(np.max(d.y_scale)):.3g}) are too many orders of magnitude apart for "
+            "float64; rescale the data"
+        )
 
     def _store_draws(self) -> None:
         post = self.idata_["posterior"]
@@ -291,7 +339,13 @@ class _BayesianLinearModel(BaseEstimator):
         from shrinkage.report import report
 
         check_is_fitted(self, "idata_")
-        return report(self.idata_, self.model_, **kwargs)
+        rep = report(self.idata_, self.model_, **kwargs)
+        if hasattr(self, "classes_"):  # name the label coded 1, not just "y == 1"
+            from shrinkage.report.notes import BINARY_NOTE_START, binary_label_note
+
+            rep.notes = [n for n in rep.notes if not n.startswith(BINARY_NOTE_START)]
+            rep.notes.append(binary_label_note(_plain(self.classes_[1])))
+        return rep
 
     def cross_check(self, **kwargs: Any):
         """:func:`shrinkage.crosscheck.cross_check` of this fit's model (MAP vs solvers)."""
@@ -307,12 +361,12 @@ class _BayesianLinearModel(BaseEstimator):
 
 def _rebuild_model(spec):
     """The same model from a ModelSpec: the design's (dummy-expanded) data and group labels."""
-    from shrinkage.model import build_model
+    from shrinkage.model import build_model, get_spec
 
     d = spec.design
     X = pd.DataFrame(d.X_raw, columns=d.feature_names, index=d.obs_names)
     groups = None if d.groups is None else [d.group_names[g] for g in d.groups]
-    return build_model(
+    model = build_model(
         X,
         d.y_raw,
         prior=spec.prior,
@@ -321,6 +375,9 @@ def _rebuild_model(spec):
         standardize=d.standardize,
         intercept=spec.intercept,
     )
+    rebuilt = get_spec(model).design  # the fitted levels map new rows as before pickling
+    rebuilt.categories, rebuilt.columns_in = d.categories, d.columns_in
+    return model
 
 
 class BayesianRegression(RegressorMixin, _BayesianLinearModel):
@@ -461,7 +518,8 @@ class BayesianRegression(RegressorMixin, _BayesianLinearModel):
         return_std : bool
             Also return the posterior predictive sd,
             ``sqrt(Var_post(E[y|theta]) + E_post(Var[y|theta]))`` (law of total variance;
-            includes the noise, like ``BayesianRidge(return_std=True)``).
+            includes the noise, like ``BayesianRidge(return_std=True)``). For the Student-t
+            family it is infinite (with a warning saying why) when any draw has ``nu <= 2``.
         return_interval : bool or float
             Also return an equal-tailed posterior predictive interval, shape (n, 2), from one
             simulated response per draw (seeded by ``random_state``); ``True`` uses ArviZ's
@@ -502,7 +560,25 @@ class BayesianRegression(RegressorMixin, _BayesianLinearModel):
             noise_var = family.noise_variance(m, sigma, nu)
             var = m.var(axis=1) + noise_var.mean(axis=1)
             out[block] = scale * np.sqrt(var)
+        self._warn_infinite_std(out, nu)
         return out
+
+    @staticmethod
+    def _warn_infinite_std(std: np.ndarray, nu: Any) -> None:
+        """Say why a Student-t predictive sd is infinite: draws with ``nu <= 2``."""
+        if np.all(np.isfinite(std)) or nu is None:
+            return
+        nu = np.atleast_1d(np.asarray(nu, dtype=float))
+        low = int(np.sum(nu <= 2))
+        which = f"nu = {nu[0]:g} is" if nu.size == 1 else f"{low} of {nu.size} draws of nu are"
+        warnings.warn(
+            f"the posterior predictive sd is infinite: the Student-t degrees of freedom {which} "
+            "<= 2, where the t variance does not exist "
+            "(heavy tails); use return_interval= (quantiles exist) or fix nu > 2 with "
+            "family=StudentT(nu=...)",
+            UserWarning,
+            stacklevel=3,
+        )
 
     def _predictive_interval(self, Z: np.ndarray, prob: bool | float) -> np.ndarray:
         from shrinkage.report import ci_settings

@@ -167,10 +167,11 @@ def _original_scale(design: Design, beta, a, beta_dims, out_dims) -> None:
     else:
         w = beta / design.x_scale[:, None]
         shift = pt.dot(design.x_center, w)
-    pm.Deterministic("beta_original", design.y_scale * w, dims=beta_dims)
-    pm.Deterministic(
-        "intercept_original", design.y_center + design.y_scale * (a - shift), dims=out_dims
-    )
+    # float64 arrays, not Python floats: pytensor would first try float32 (overflow at 1e39)
+    y_scale = np.asarray(design.y_scale, dtype=np.float64)
+    y_center = np.asarray(design.y_center, dtype=np.float64)
+    pm.Deterministic("beta_original", y_scale * w, dims=beta_dims)
+    pm.Deterministic("intercept_original", y_center + y_scale * (a - shift), dims=out_dims)
 
 
 def set_predictors(model: pm.Model, X_new: Any) -> None:

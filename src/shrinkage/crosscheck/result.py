@@ -31,7 +31,8 @@ class CrossCheckResult:
         False when the model has no convex penalized equivalent (``reason`` says why).
     passed : bool or None
         Every available reference agrees with ``find_map`` within ``tol`` (coefficients and
-        intercept) and has the same zero set; None when not applicable or no reference ran.
+        intercept) and has the same zero set, or reaches the same objective (``non_unique``);
+        None when not applicable or no reference ran.
     max_abs_diff : float
         Largest ``|reference - find_map|`` over coefficients and intercept (NaN if none).
     table : pandas.DataFrame
@@ -55,6 +56,11 @@ class CrossCheckResult:
     reason : str or None
     notes : list of str
         References that could not be computed, and why.
+    non_unique : bool
+        The coefficients differ beyond ``tol`` but every reference reaches the same
+        ``datafit + penalty`` as ``find_map``: the penalized problem has several minimizers
+        (duplicated or collinear columns), so each is an exact MAP; ``passed`` is then True
+        and the verdict says "objectives equal; solution not unique".
     """
 
     applicable: bool
@@ -74,6 +80,7 @@ class CrossCheckResult:
     notes: list[str] = field(default_factory=list)
     header: str = ""
     map_result: Any = field(default=None, repr=False)
+    non_unique: bool = False
 
     def to_frame(self) -> pd.DataFrame:
         """``map`` and the reference (e.g. ``lasso``) per feature, for ``report(cross_check=)``.
@@ -98,6 +105,8 @@ class CrossCheckResult:
         if not self.applicable:
             return [*lines, f"not applicable: {self.reason}"]
         verdict = {True: "PASSED", False: "FAILED", None: "no reference"}[self.passed]
+        if self.non_unique:
+            verdict = "PASSED (objectives equal; solution not unique)"
         lines.append(
             f"{verdict}: max |diff| = {self.max_abs_diff:.3g} (tol {self.tol:g}, standardized "
             "scale); zero sets agree: "

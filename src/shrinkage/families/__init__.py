@@ -30,6 +30,7 @@ penalized problem on the datafit's row-average scale (scikit-learn's and glmnet'
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -95,6 +96,19 @@ class Family:
         Piironen & Vehtari (2017): ``1 / sqrt(Var[y | eta])`` at the mean of ``y``, the noise
         sd of the likelihood's Gaussian approximation on the linear-predictor scale (2 for the
         Bernoulli family at ``p = 1/2``, ``1 / sqrt(mean(y))`` for Poisson); 1 here.
+        """
+        return 1.0
+
+    def zero_region_scale(self, y: np.ndarray) -> float:
+        """Unit of the "practically zero" region on the linear-predictor scale.
+
+        The report calls ``beta_j`` (per sd of ``x_j``) practically zero when a one-sd change
+        of ``x_j`` moves the mean response by less than 0.1 sd(y). Gaussian-type families
+        see a standardized ``y``, so the unit is 1. For a link ``g`` the change of the mean
+        is ``beta_j dmu/deta`` (linearized at the mean of ``y``), so the unit is
+        ``sd(y) / (dmu/deta)``; with ``Var[y | eta]`` for ``sd(y)^2`` and ``dmu/deta`` (both
+        ``p(1-p)`` for Bernoulli, ``mu`` for Poisson) this is ``1 / sqrt(Var[y | eta])``:
+        Piironen & Vehtari's (2017) pseudo-sigma at the mean of ``y``.
         """
         return 1.0
 
@@ -223,6 +237,18 @@ class Gaussian(Family):
             )
         if self.likelihood not in _LIKELIHOODS:
             raise ValueError(f"likelihood must be one of {_LIKELIHOODS}; got {self.likelihood!r}")
+
+    def validate_y(self, y: np.ndarray) -> None:
+        """As :meth:`Family.validate_y`; warns when ``y`` holds only the two values 0 and 1."""
+        super().validate_y(y)
+        if np.array_equal(np.unique(y), [0.0, 1.0]):
+            warnings.warn(
+                f"y holds only 0 and 1 but the family is {self.name!r}: a linear model of a "
+                "binary outcome predicts values outside [0, 1] and its noise model is wrong; "
+                "use family='bernoulli' (BayesianLogisticRegression)",
+                UserWarning,
+                stacklevel=3,
+            )
 
     def intercept_prior(self, y: np.ndarray) -> tuple[Any, Any]:
         return y.mean(axis=0), 2.5 * y.std(axis=0)
@@ -392,6 +418,11 @@ class Bernoulli(Family):
     def pseudo_sigma(self, y: np.ndarray) -> float:
         return 2.0
 
+    def zero_region_scale(self, y: np.ndarray) -> float:
+        """``1 / sqrt(p (1 - p))`` at ``p = mean(y)`` (2 at p = 1/2; see :class:`Family`)."""
+        p = float(np.clip(np.mean(y), 1e-3, 1 - 1e-3))  # a class seen once in 1000 rows caps it
+        return 1.0 / math.sqrt(p * (1.0 - p))
+
     def inverse_link(self, eta: np.ndarray) -> np.ndarray:
         """The logistic sigmoid ``1 / (1 + e^-eta)``, as ``(1 + tanh(eta/2)) / 2`` (no overflow)."""
         return 0.5 * (1.0 + np.tanh(0.5 * eta))
@@ -437,6 +468,10 @@ class Poisson(Family):
 
     def pseudo_sigma(self, y: np.ndarray) -> float:
         return 1.0 / math.sqrt(float(np.mean(y)))
+
+    def zero_region_scale(self, y: np.ndarray) -> float:
+        """``1 / sqrt(mean(y))``, the pseudo-sigma (see :class:`Family`)."""
+        return self.pseudo_sigma(y)
 
     def intercept_prior(self, y: np.ndarray) -> tuple[Any, Any]:
         return math.log(float(np.mean(y))), 2.5

@@ -9,6 +9,7 @@ No backend imports this module: the backends only know the contract.
 from __future__ import annotations
 
 import importlib.util
+import numbers
 from typing import TYPE_CHECKING, Any, Literal
 
 from shrinkage.inference._idata import assemble
@@ -67,6 +68,8 @@ def sample(
     ----------
     model : pymc.Model
     draws, chains : int
+        Integers >= 1 (``ValueError`` otherwise, as for ``tune`` < 0, ``cores`` < 1 and a
+        ``target_accept`` outside (0, 1)).
     tune : int, optional
         NUTS tuning steps (default 1000), or the Gibbs sampler's discarded warm-up sweeps
         (default per prior: 150 for the horseshoe family, 1000 otherwise; Gibbs adapts
@@ -117,6 +120,8 @@ def sample(
         ``sample_stats`` attrs name the backend (``inference_library``, ``sampling_time``,
         ``tuning_steps``; ``thinning`` for Gibbs, ``shrinkage_form`` for the marginal form).
     """
+    _check_arguments(draws=draws, tune=tune, chains=chains, cores=cores)
+    _check_target_accept(target_accept)
     spec = get_spec(model)
     backend = _backend(sampler, form, spec)
     request = SampleRequest(
@@ -125,6 +130,29 @@ def sample(
         options=kwargs,
     )  # fmt: skip
     return assemble(spec, model, backend.run(spec, model, request), log_likelihood=log_likelihood)
+
+
+def _check_arguments(**values: int | None) -> None:
+    """``draws``, ``chains``, ``cores`` integers >= 1 and ``tune`` >= 0 (None: the default).
+
+    Raises ``ValueError`` with the estimators' wording, before any backend runs: no empty or
+    half-built result for a zero, negative or fractional count.
+    """
+    for name, value in values.items():
+        if value is None and name in ("tune", "cores"):
+            continue
+        low = 0 if name == "tune" else 1
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+            raise ValueError(f"{name} must be an integer >= {low}; got {value!r}")
+
+
+def _check_target_accept(value: float | None) -> None:
+    """``target_accept`` is None or a number strictly between 0 and 1."""
+    if value is None:
+        return
+    ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
+    if not (ok and 0.0 < float(value) < 1.0):
+        raise ValueError(f"target_accept must be a number in (0, 1); got {value!r}")
 
 
 def _backend(sampler: str, form: str, spec: ModelSpec) -> Backend:

@@ -14,9 +14,17 @@ from collections.abc import Mapping
 import pandas as pd
 import xarray as xr
 
+from shrinkage.report import posterior as _posterior
 from shrinkage.report import stats
 from shrinkage.report.document import Report
 from shrinkage.report.health import loo_summary, sampling_health
+from shrinkage.report.notes import (
+    VIF_MAX,
+    collinearity_note,
+    feature_vif,
+    model_notes,
+    zero_region_note,
+)
 
 __all__ = ["compare", "report"]
 
@@ -86,6 +94,7 @@ def report(
         and callable(getattr(selection, "headline", None))
     ):
         raise TypeError("selection must have table() and headline() (a shrinkage.select result)")
+    idata = _posterior.flatten_outputs(idata)  # multi-output: one row per feature and output
     table = stats.credible_intervals(idata, prob, kind, retained_only=False)
     prob, kind, source = table.attrs["ci_prob"], table.attrs["ci_kind"], table.attrs["ci_source"]
     table = table.join(stats.zero_mass(idata, eps))
@@ -98,6 +107,10 @@ def report(
     for r in rules:
         table[f"retained_{r}"] = rules[r]
     table["retained"] = rules[rule]
+    table["undetermined"] = stats.undetermined(idata, eps)  # retained, but sign unknown
+    vifs = feature_vif(idata)
+    if vifs is not None:  # flags verdicts the data cannot settle (docs/zero-clustering.md)
+        table["collinear"] = vifs.reindex(table.index) > VIF_MAX
     table = _join_cross_check(table, cross_check)
     table.attrs.update(ci_prob=prob, ci_kind=kind, ci_source=source, rule=rule)
     table.attrs["cross_check_columns"] = [] if cross_check is None else list(cross_check.columns)
@@ -116,6 +129,11 @@ def report(
         m_eff=m_eff,
         idata=idata,
         selection=selection,
+        notes=[
+            *model_notes(model),
+            *(zero_region_note(idata) if eps is None else []),
+            *collinearity_note(vifs),
+        ],
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -46,6 +46,8 @@ class Report:
     health : sampling health; loo : PSIS-LOO summary (``loo_error`` says why it is missing).
     m_eff : draws of the effective number of non-zeros, when kappa is defined.
     selection : a selection result with ``headline()`` and ``table()`` (shown when given).
+    notes : sentences about the data (categorical reference levels, the modelled 1 of a
+        binary target, strongly collinear features).
     """
 
     table: pd.DataFrame
@@ -55,6 +57,7 @@ class Report:
     m_eff: np.ndarray | None
     idata: xr.DataTree
     selection: object = None
+    notes: list[str] = field(default_factory=list)
 
     @property
     def retained(self) -> list[str]:
@@ -81,13 +84,28 @@ class Report:
             f"zero region: |beta_j| < eps_j on the standardized scale, eps = "
             f"{_fmt(float(self.table['eps'].iloc[0]))}"
             + (" (varies by feature)" if self.table["eps"].nunique() > 1 else ""),
-            f"rule: {t['rule']}; retained {len(self.retained)} of {len(self.table)}: "
+            f"rule: {t['rule']}; retained {len(self.retained)} of {len(self.table)}"
+            + self._collinear_remark()
+            + ": "
             + ", ".join(self.retained),
         ]
         if self.m_eff is not None:
             lo, hi = np.quantile(self.m_eff, [0.05, 0.95])
             lines.append(f"m_eff: {np.mean(self.m_eff):.2f} (90% interval {lo:.2f} to {hi:.2f})")
-        return lines
+        return lines + [f"note: {n}" for n in self.notes]
+
+    def _collinear_remark(self) -> str:
+        """`` (k of them ...)`` for retained features of unknown sign or strongly collinear."""
+        parts = []
+        kept = self.table.loc[self.retained]
+        if "undetermined" in kept and (k := int(kept["undetermined"].sum())):
+            parts.append(
+                f"{k} of them undetermined: a wide posterior around zero, its median inside the "
+                "zero region and the sign unknown"
+            )
+        if "collinear" in kept and (k := int(kept["collinear"].sum())):
+            parts.append(f"{k} of them strongly collinear: verdict uncertain, see note")
+        return f" ({'; '.join(parts)})" if parts else ""
 
     def _health_lines(self) -> list[str]:
         h = self.health
@@ -102,10 +120,17 @@ class Report:
             return [f"PSIS-LOO unavailable: {self.loo_error}"]
         lo = self.loo
         counts = ", ".join(f"{k}: {v}" for k, v in lo.k_counts.items())
-        return [
+        lines = [
             f"elpd_loo: {lo.elpd:.2f} (se {lo.se:.2f}); p_loo: {lo.p_loo:.2f}",
             f"Pareto k counts: {counts}",
         ]
+        if lo.n_high_k:
+            lines.append(
+                f"WARNING: {lo.n_high_k} of {lo.n_points} observations have Pareto k > "
+                f"{lo.k_warn:g}: PSIS-LOO is unreliable for them (influential points or a "
+                "misfitting model); use K-fold cross-validation or check those rows"
+            )
+        return lines
 
     def __repr__(self) -> str:
         # the readable printout, also as Jupyter's plain-text display (not a dataclass dump)

@@ -41,6 +41,7 @@ def plot_forest(
     """
     import arviz as az
 
+    idata = _posterior.flatten_outputs(idata)  # multi-output: a row per feature and output
     prob, kind, _ = stats.ci_settings(prob, kind)
     if features is None:
         features = stats.retained(idata, eps=eps, prob=prob, kind=kind)
@@ -76,7 +77,7 @@ def plot_zero_mass(idata: xr.DataTree, eps=None, *, sort: bool = True) -> Figure
     Bars of retained features (default rule: zero mass <= 0.5) are coloured; the dashed line is
     the rule's threshold 0.5.
     """
-    zm = stats.zero_mass(idata, eps)
+    zm = stats.zero_mass(_posterior.flatten_outputs(idata), eps)
     if sort:
         zm = zm.sort_values("zero_mass", ascending=False)
     kept = zm["zero_mass"] <= 0.5
@@ -114,6 +115,7 @@ def plot_near_zero(
     Each panel shows the draws of ``beta_j`` (standardized), the zero region ``(-eps_j, eps_j)``
     and ``P(|beta_j| < eps_j)`` in the title.
     """
+    idata = _posterior.flatten_outputs(idata)
     names = _posterior.feature_names(idata)
     unknown = [f for f in features if f not in names]
     if unknown or not features:

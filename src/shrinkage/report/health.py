@@ -17,6 +17,8 @@ RHAT_MAX = 1.01
 ESS_PER_CHAIN_MIN = 100
 #: E-BFMI below this is reported (Betancourt 2016).
 BFMI_MIN = 0.3
+#: Pareto k above this makes PSIS-LOO unreliable for that point (Vehtari et al. 2017, 2024).
+PARETO_K_WARN = 0.7
 
 
 @dataclass
@@ -134,6 +136,10 @@ class LooSummary:
     good_k: float
     k_counts: dict[str, int]
     warning: bool
+    #: observations with Pareto k above ``k_warn`` (PSIS unreliable), out of ``n_points``
+    n_high_k: int = 0
+    n_points: int = 0
+    k_warn: float = 0.7
 
     def to_dict(self) -> dict[str, float | int]:
         d = {"elpd_loo": self.elpd, "se": self.se, "p_loo": self.p_loo}
@@ -167,5 +173,6 @@ def loo_summary(idata: xr.DataTree, model=None) -> LooSummary:
         "(1, inf)": int(np.sum(k > 1)),
     }
     return LooSummary(
-        float(res.elpd), float(res.se), float(res.p), good, counts, bool(np.any(k > good))
-    )
+        float(res.elpd), float(res.se), float(res.p), good, counts, bool(np.any(k > good)),
+        n_high_k=int(np.sum(k > PARETO_K_WARN)), n_points=int(k.size), k_warn=PARETO_K_WARN,
+    )  # fmt: skip

@@ -82,3 +82,45 @@ def eps_original(idata: xr.DataTree, eps: np.ndarray) -> np.ndarray | None:
         return None
     y_scale = float(const["y_scale"]) if "y_scale" in const else 1.0
     return eps * y_scale / const["x_scale"].to_numpy()
+
+
+def flatten_outputs(idata: xr.DataTree) -> xr.DataTree:
+    """A multi-output fit (``beta`` over ``feature, output``) with one row per feature and output.
+
+    ``beta`` and ``beta_original`` are stacked into a single ``feature`` dim labelled
+    ``feature[output]``, so every per-feature statistic and figure works per output (as
+    ``docs/conventions.md`` promises). The stacked ``constant_data`` has ``x_scale`` divided by
+    the output's ``y_scale`` and ``y_scale = 1``, so ``eps sd(y_k) / sd(x_j)`` stays right.
+    Local scales ``lam`` are renamed ``lam_group``: shrinkage factors assume one noise scale,
+    and a multi-output fit has one per output. Single-output fits are returned unchanged.
+    """
+    post = posterior(idata)
+    if "beta" not in post or set(post["beta"].dims) != {*SAMPLE_DIMS, "feature", "output"}:
+        return idata
+    feats = [str(f) for f in post["feature"].to_numpy()]
+    outs = [str(o) for o in post["output"].to_numpy()]
+    labels = [f"{f}[{o}]" for f in feats for o in outs]
+
+    def stacked(da: xr.DataArray) -> xr.DataArray:
+        arr = da.transpose(*SAMPLE_DIMS, "feature", "output").to_numpy()
+        arr = arr.reshape(arr.shape[0], arr.shape[1], -1)
+        coords = {"chain": da["chain"], "draw": da["draw"], "feature": labels}
+        return xr.DataArray(arr, dims=(*SAMPLE_DIMS, "feature"), coords=coords)
+
+    new_post = post.drop_vars(["beta", "beta_original", "feature"], errors="ignore")
+    if "lam" in new_post:
+        new_post = new_post.rename({"lam": "lam_group"})
+    new_post = new_post.assign(beta=stacked(post["beta"]))
+    if "beta_original" in post:
+        new_post = new_post.assign(beta_original=stacked(post["beta_original"]))
+    children = {"/" + k: v.to_dataset() for k, v in idata.children.items()}
+    children["/posterior"] = new_post.assign_attrs(post.attrs)
+    const = group(idata, "constant_data")
+    if const is not None and "x_scale" in const and "y_scale" in const:
+        ratio = const["x_scale"].to_numpy()[:, None] / np.atleast_1d(const["y_scale"])[None, :]
+        children["/constant_data"] = xr.Dataset(
+            {"x_scale": ("feature", ratio.ravel()), "y_scale": 1.0}, {"feature": labels}
+        )
+    out = xr.DataTree.from_dict(children)
+    out.attrs.update(idata.attrs)
+    return out

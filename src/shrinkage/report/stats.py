@@ -4,7 +4,9 @@ Continuous shrinkage priors put no posterior mass exactly at zero, so "zero" is 
 region on the standardized scale (``docs/conventions.md``, ``docs/zero-clustering.md``):
 
 * zero mass ``P(|beta_j| < eps_j | y)``, default ``eps_j = 0.1`` (units of sd(y) per sd(x_j),
-  i.e. ``0.1 sd(y) / sd(x_j)`` on the original scale), with its Monte Carlo standard error;
+  i.e. ``0.1 sd(y) / sd(x_j)`` on the original scale) for Gaussian-type families and
+  ``0.1`` times the pseudo-sigma on the logit / log scale for logistic and Poisson fits
+  (:func:`default_eps`), with its Monte Carlo standard error;
 * shrinkage factors ``kappa_j = 1 / (1 + n sigma^-2 s_j^2 tau^2 lam_j^2)`` of scale-mixture
   priors and the effective number of non-zeros ``m_eff = sum_j (1 - kappa_j)``
   (Piironen & Vehtari 2017);
@@ -205,14 +207,36 @@ def ci_settings(prob: float | None = None, kind: str | None = None) -> tuple[flo
     return prob, kind, source
 
 
+def default_eps(idata: xr.DataTree) -> float:
+    """:data:`DEFAULT_EPS` in the fit's family unit (``Family.zero_region_scale``).
+
+    1 for Gaussian-type families (standardized ``y``: sd(y) units); for logistic and Poisson
+    fits the pseudo-sigma ``1/sqrt(Var[y | eta])`` at the mean of ``y`` on the logit / log scale
+    (``docs/zero-clustering.md``). Falls back to 1 when the family or ``y`` is unknown.
+    """
+    from shrinkage.families import get_family
+
+    name = idata.attrs.get("shrinkage_family")
+    obs = _posterior.group(idata, "observed_data")
+    if not isinstance(name, str) or obs is None or "y" not in obs:
+        return DEFAULT_EPS
+    try:
+        family = get_family(name)
+    except ValueError:
+        return DEFAULT_EPS
+    return DEFAULT_EPS * family.zero_region_scale(obs["y"].to_numpy())
+
+
 def _eps_vector(idata: xr.DataTree, eps) -> np.ndarray:
     names = _posterior.feature_names(idata)
+    if eps is None:
+        eps = default_eps(idata)
     if isinstance(eps, Mapping | pd.Series):
         eps = pd.Series(eps, dtype=float)
         unknown = sorted(set(eps.index) - set(names))
         if unknown:
             raise ValueError(f"eps has unknown feature labels: {unknown}")
-        eps = eps.reindex(names, fill_value=DEFAULT_EPS).to_numpy()
+        eps = eps.reindex(names, fill_value=default_eps(idata)).to_numpy()
     return broadcast_eps(eps, len(names))
 
 
@@ -223,8 +247,9 @@ def zero_mass(idata: xr.DataTree, eps=None) -> pd.DataFrame:
     ----------
     idata : DataTree with posterior ``beta`` (dim ``feature``, standardized scale).
     eps : float, array (one per feature), or mapping feature -> eps, optional
-        Threshold on the standardized scale; default :data:`DEFAULT_EPS` = 0.1, i.e. a one-sd
-        change of x_j moving the prediction by less than 0.1 sd(y) counts as "zero".
+        Threshold on the standardized scale; default :func:`default_eps` (0.1 for
+        Gaussian-type families), i.e. a one-sd change of x_j moving the mean response by less
+        than 0.1 sd(y) counts as "zero".
         Features missing from a mapping get the default.
 
     Returns
@@ -232,6 +257,7 @@ def zero_mass(idata: xr.DataTree, eps=None) -> pd.DataFrame:
     DataFrame indexed by feature: ``zero_mass``, ``zero_mass_mcse`` (``sd(I)/sqrt(ESS(I))`` of the
     indicator ``I = 1{|beta_j| < eps_j}``), ``eps`` and ``eps_original`` (``eps sd(y)/sd(x_j)``).
     """
+    idata = _posterior.flatten_outputs(idata)
     names = _posterior.feature_names(idata)
     eps_vec = _eps_vector(idata, eps)
     mass, mcse = zero_mass_draws(_posterior.draws(idata, "beta", "feature"), eps_vec)
@@ -243,6 +269,26 @@ def zero_mass(idata: xr.DataTree, eps=None) -> pd.DataFrame:
     if eps_orig is not None:
         out["eps_original"] = eps_orig
     return out
+
+
+def undetermined(idata: xr.DataTree, eps=None) -> pd.Series:
+    """Features outside the zero region in probability but of unknown sign.
+
+    True when ``P(|beta_j| >= eps_j | y) >= 0.5`` (retained by the zero-mass rule) while
+    neither ``P(beta_j >= eps_j | y)`` nor ``P(beta_j <= -eps_j | y)`` reaches 0.5: the posterior
+    median lies inside the zero region and the mass outside it is split between the two signs.
+    That is a wide posterior around zero — data that cannot tell (near-separable logistic fits,
+    collinear columns) — not evidence of an effect.
+    """
+    idata = _posterior.flatten_outputs(idata)
+    names = _posterior.feature_names(idata)
+    eps_vec = _eps_vector(idata, eps)
+    beta = _posterior.draws(idata, "beta", "feature")
+    above = (beta >= eps_vec).mean(axis=(0, 1))
+    below = (beta <= -eps_vec).mean(axis=(0, 1))
+    outside = above + below
+    flag = (outside >= 0.5) & (np.maximum(above, below) < 0.5)
+    return pd.Series(flag, index=pd.Index(names, name="feature"), name="undetermined")
 
 
 def shrinkage_factors(idata: xr.DataTree) -> xr.Dataset:
@@ -307,6 +353,7 @@ def retention_table(idata: xr.DataTree, *, eps=None, prob=None, kind=None) -> pd
     Columns ``interval`` and ``zero_mass`` always, ``kappa`` when per-feature shrinkage factors
     exist; the rules are those of :func:`retained`.
     """
+    idata = _posterior.flatten_outputs(idata)
     prob, kind, _ = ci_settings(prob, kind)
     beta = _posterior.draws(idata, "beta", "feature")
     stats = summary_stats(beta, prob, kind)
@@ -365,6 +412,7 @@ def credible_intervals(
     ``ci_source``. ``prob`` / ``kind`` default to ArviZ ``rcParams["stats.ci_prob"]`` /
     ``rcParams["stats.ci_kind"]``.
     """
+    idata = _posterior.flatten_outputs(idata)
     prob, kind, source = ci_settings(prob, kind)
     names = _posterior.feature_names(idata)
     std = summary_stats(_posterior.draws(idata, "beta", "feature"), prob, kind)
