@@ -332,3 +332,20 @@ def test_top_level_name():
     import shrinkage
 
     assert shrinkage.find_map is find_map
+
+
+def test_a_posterior_without_mode_stops_at_once_with_a_reason():
+    """n = 3 rows, p = 3 columns, Bayesian lasso with sigma estimated: the model interpolates the
+    data, so the density grows without bound as sigma -> 0 and the iterates reach a point where
+    it is not finite. The solver stops there (it used to spin through its whole budget of
+    100000 iterations, minutes in the CLI) and the warning says why."""
+    from shrinkage.model import build_model
+    from shrinkage.priors import BayesianLasso
+
+    rng = np.random.default_rng(1)  # a data set whose iterates reach a non-finite density
+    X, y = rng.normal(size=(3, 3)), rng.normal(size=3)
+    with pytest.warns(ConvergenceWarning, match="not finite"):
+        res = find_map(build_model(X, y, prior=BayesianLasso()))
+    # one FISTA round plus one Newton polish (at most 50 steps) per outer round: 1000 leaves
+    # room for a few rounds; the old loop ran until the budget (100000)
+    assert res.n_iter < 1000

@@ -90,9 +90,15 @@ def find_map(
     z, n_iter, cert = _solve(problem, problem.ravel(point), tol, int(max_iter))
     converged = cert <= tol
     if not converged:
+        why = (
+            ""
+            if np.isfinite(cert)
+            else " (the log-density is not finite there: the posterior may have no mode, e.g. "
+            "sigma -> 0 when the model can interpolate the data)"
+        )
         warnings.warn(
             f"find_map did not converge: certificate {cert:.3g} > tol {tol:.3g} after "
-            f"{n_iter} iterations",
+            f"{n_iter} iterations{why}",
             ConvergenceWarning,
             stacklevel=2,
         )
@@ -178,7 +184,7 @@ def _solve(problem: CompositeProblem, z: np.ndarray, tol: float, max_iter: int):
         z, k = _newton(problem, z, tol, min(50, max_iter - n_iter))
         n_iter += k
         cert = problem.certificate(z, *problem.full(z)[1:])
-        if cert <= tol:
+        if cert <= tol or not np.isfinite(cert):  # a non-finite point: no step can help
             break
         patience *= 2
     return z, n_iter, cert
