@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 from shrinkage._validation import check_positive
 from shrinkage.priors.base import BuildContext, Prior, _group_matrix
 
-__all__ = ["GroupHorseshoe", "Horseshoe", "RegularizedHorseshoe"]
+__all__ = ["GroupHorseshoe", "Horseshoe", "HorseshoePlus", "RegularizedHorseshoe"]
 
 
 def _noncentred_beta(prior: Prior, ctx: BuildContext):
@@ -178,3 +178,49 @@ class GroupHorseshoe(Prior):
         tau = pm.HalfCauchy("tau", beta=self.global_scale)
         scale = lam[ctx.groups] if ctx.n_outputs is None else lam[ctx.groups][:, None]
         return tau * scale
+
+
+@dataclass(frozen=True)
+class HorseshoePlus(Prior):
+    """Horseshoe+ prior (Bhadra, Datta, Polson & Willard 2017), non-centred in both layers.
+
+    .. math::
+
+        \\beta_j = z_j\\, \\tau \\lambda_j, \\quad \\lambda_j = \\eta_j \\nu_j, \\quad
+        z_j \\sim N(0, 1), \\quad \\eta_j, \\nu_j \\sim C^+(0, 1), \\quad
+        \\tau \\sim C^+(0, \\text{global\\_scale})
+
+    so that ``lambda_j | eta_j ~ C+(0, eta_j)``: the local scale has the density
+    ``p(lambda) = 4 log(lambda) / (pi^2 (lambda^2 - 1))``, with more mass near 0 and a heavier
+    tail than the horseshoe's half-Cauchy (for ultra-sparse signals). ``global_scale``
+    defaults to 1 as for :class:`Horseshoe` (bayesreg's ``tau ~ C+(0, 1)``), on beta's own
+    (standardized) scale, not multiplied by ``sigma``.
+
+    Variables: ``beta_z``, ``eta`` and ``lam_z`` (``nu`` above; dim ``feature``; ``nu`` names
+    the Student-t degrees of freedom), ``tau``; deterministic ``lam = eta lam_z`` and ``beta``.
+    No convex penalty equivalent. Sampling: as :class:`Horseshoe` (the marginal form for the
+    Gaussian family). No Gibbs update set: ``docs/prior-to-penalty.md`` says why.
+    """
+
+    global_scale: float = 1.0
+    local_scales: ClassVar[str] = "feature"
+    has_tau: ClassVar[bool] = True
+    target_accept: ClassVar[float] = 0.99
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "global_scale", check_positive(self.global_scale, "global_scale"))
+
+    def build(self, ctx: BuildContext):
+        return _noncentred_beta(self, ctx)
+
+    def build_scale(self, ctx: BuildContext):
+        """Create ``eta``, ``lam_z``, ``tau`` (and deterministic ``lam``); return beta's prior
+        sd ``tau eta_j lam_z_j`` (length p)."""
+        import pymc as pm
+
+        eta = pm.HalfCauchy("eta", beta=1.0, dims="feature")
+        lam = pm.Deterministic(
+            "lam", eta * pm.HalfCauchy("lam_z", beta=1.0, dims="feature"), dims="feature"
+        )
+        tau = pm.HalfCauchy("tau", beta=self.global_scale)
+        return tau * lam
