@@ -414,6 +414,11 @@ GIBBS = [
             "slab_sigma_scaled": False,
         },
     ),
+    (  # Zhang et al.'s concentration a / p: a = 0.5 x 2 = 1 = 4 x 0.25
+        P.R2D2(concentration=0.25),
+        "r2d2",
+        {"concentration": 0.25, "b": 1.0},
+    ),
 ]
 
 

@@ -221,3 +221,112 @@ def test_horseshoe_plus_marginals_match_quadrature():
 
     qs = [0.1, 0.25, 0.5, 0.75, 0.9]
     np.testing.assert_allclose(beta_cdf(np.quantile(np.abs(beta[:, 0]), qs)), qs, atol=0.03)
+
+
+# -- Gibbs updates of R2D2 -----------------------------------------------------------------------
+
+
+def test_r2d2_gibbs_params_need_zhang_concentration():
+    from shrinkage.inference.gibbs.core import _check_prior
+    from shrinkage.inference.gibbs.spec import gibbs_arguments, prefer_gibbs
+
+    prior = P.R2D2(mean_r2=0.4, precision_r2=5.0, concentration=0.5)  # a = 2 = 4 x 0.5
+    args = gibbs_arguments(get_spec(_model(prior)))
+    assert args["prior"] == "r2d2" and args["prior_params"] == {
+        "concentration": 0.5,
+        "b": pytest.approx(3.0),
+    }
+    _check_prior("r2d2", PF, None, args["prior_params"])  # the core accepts them
+    with pytest.raises(ValueError, match=r"need sum\(concentration\) = mean_r2 \* precision_r2"):
+        gibbs_arguments(get_spec(_model(P.R2D2())))  # brms's 0.5 each: sum 2 != a = 1
+    assert not prefer_gibbs(get_spec(_model(P.R2D2())))  # so "auto" stays with NUTS
+
+
+def test_gig_slice_leaves_the_gig_law_invariant():
+    from shrinkage.inference.gibbs.r2d2 import gig_slice
+
+    rng = np.random.default_rng(5)
+    m = 4000
+    for lam, chi in [(-0.45, 0.3), (0.0, 1.0), (1.2, 0.01)]:
+        g = np.ones(m)
+        for _ in range(100):  # start far from the law; the slice chain forgets it
+            g = gig_slice(g, np.full(m, lam), np.full(m, chi), rng)
+        # GIG(lam, chi, psi = 2) is scipy's geninvgauss(lam, sqrt(chi psi), scale sqrt(chi/psi))
+        law = stats.geninvgauss(lam, math.sqrt(2 * chi), scale=math.sqrt(chi / 2))
+        assert stats.kstest(g, law.cdf).pvalue > 1e-3  # independent chains: a 1e-3 level test
+
+
+# -- every sampling path (slow: sampling) ----------------------------------------------------------
+
+
+def _sparse(n, p, seed):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, p))
+    beta = np.zeros(p)
+    beta[:2] = [1.5, -1.0]
+    return X, X @ beta + rng.normal(size=n)
+
+
+def _combined_mcse_gap(a, b, names):
+    """Largest |mean_a - mean_b| / sqrt(mcse_a^2 + mcse_b^2) over the named variables."""
+    import arviz as az
+
+    worst = 0.0
+    for v in names:
+        ma, mb = (
+            a["posterior"][v].mean(("chain", "draw")),
+            b["posterior"][v].mean(("chain", "draw")),
+        )
+        sa = az.mcse(a, var_names=[v])[v]
+        sb = az.mcse(b, var_names=[v])[v]
+        worst = max(worst, float((abs(ma - mb) / np.sqrt(sa**2 + sb**2)).max()))
+    return worst
+
+
+@pytest.mark.slow
+def test_r2d2_gibbs_matches_nuts():
+    from shrinkage.inference import sample
+
+    X, y = _sparse(50, 6, 3)
+    prior = P.R2D2(mean_r2=0.5, precision_r2=2.0, concentration=1.0 / 6)  # sum = a = 1
+    model = build_model(X, y, prior=prior)
+    kw = {"draws": 1000, "chains": 2, "random_seed": 2, "progressbar": False}
+    gibbs = sample(model, sampler="gibbs", **kw)
+    nuts = sample(model, sampler="nutpie", **kw)
+    assert int(nuts["sample_stats"]["diverging"].sum()) == 0
+    # posterior means within 4 combined Monte Carlo standard errors (MCSE from each run's ESS)
+    assert _combined_mcse_gap(gibbs, nuts, ["beta", "r2", "sigma", "tau"]) < 4
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["r2d2", "horseshoe_plus"])
+def test_estimator_by_name_reports_kappa(name):
+    from shrinkage.estimators import BayesianRegression
+    from shrinkage.report.stats import shrinkage_factors
+
+    X, y = _sparse(60, 8, 4)
+    est = BayesianRegression(prior=name, draws=300, chains=2, random_state=0).fit(X, y)
+    idata = est.idata_
+    assert idata["posterior"].attrs.get("shrinkage_form") == "marginal"  # the default form
+    assert int(idata["sample_stats"]["diverging"].sum()) == 0
+    sf = shrinkage_factors(idata)
+    post = idata["posterior"]
+    # kappa_j = 1 / (1 + n tau^2 lam_j^2 / sigma^2): for R2D2 tau^2 lam_j^2 = sigma^2 W phi_j
+    expected = 1 / (1 + 60 * post["tau"] ** 2 * post["lam"] ** 2 / post["sigma"] ** 2)
+    np.testing.assert_allclose(sf["kappa"].values, expected.values, rtol=1e-10)
+    table = est.report().table
+    assert "kappa_mean" in table and table["kappa_mean"].between(0, 1).all()
+    assert table["kappa_mean"].iloc[:2].max() < 0.5  # the two signals are kept
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("prior", [P.R2D2(), P.HorseshoePlus()], ids=["r2d2", "hsplus"])
+def test_logistic_noncentred_nuts_runs(prior):
+    from shrinkage.inference import sample
+
+    X, y = _sparse(80, 5, 6)
+    model = build_model(X, (y > 0).astype(float), prior=prior, family="bernoulli")
+    idata = sample(model, draws=200, tune=300, chains=2, random_seed=1, progressbar=False)
+    post = idata["posterior"]
+    assert {"beta", "tau", "lam"} <= set(post.data_vars)
+    assert float(post["beta"].sel(feature="x0").mean()) > 0  # the strongest signal's sign

@@ -7,8 +7,9 @@ marginal NUTS form (:mod:`shrinkage.inference.marginal.sampler`) and the shrinka
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -67,13 +68,17 @@ class R2D2(Prior):
     scales) and ``beta = z tau lam``. With one feature ``phi = 1`` and there is no ``phi_g``.
     The shrinkage factor is then ``kappa_j = 1 / (1 + n W phi_j)``. No convex penalty
     equivalent. Sampling: as the horseshoe family (the marginal form for the Gaussian family,
-    non-centred NUTS at ``target_accept=0.99`` otherwise).
+    non-centred NUTS at ``target_accept=0.99`` otherwise). With the Gaussian family and
+    ``sum(concentration) = mean_r2 * precision_r2`` (Zhang et al.'s ``a / p`` per coefficient)
+    the Gibbs sampler applies too (:mod:`shrinkage.inference.gibbs.r2d2`); with more features
+    than rows ``sampler="auto"`` then picks it.
     """
 
     mean_r2: float = 0.5
     precision_r2: float = 2.0
     concentration: float | tuple[float, ...] | None = None
     noise_scaled: ClassVar[bool] = True
+    gibbs_updates: ClassVar[str] = "r2d2"
     local_scales: ClassVar[str] = "feature"
     has_tau: ClassVar[bool] = True
     target_accept: ClassVar[float] = 0.99
@@ -112,6 +117,21 @@ class R2D2(Prior):
                 f"concentration has {len(conc)} values but the design has {p} features"
             )
         return np.asarray(conc, dtype=float)
+
+    def gibbs_params(self, p: int, n: int) -> dict[str, Any]:
+        """The Gibbs updates need ``sum(concentration) = a = mean_r2 * precision_r2`` (Zhang et
+        al.'s ``alpha_j = a / p``: the local variances are then independent gammas); other
+        concentrations, brms's default among them, raise ``ValueError``."""
+        alpha = self.concentration_vector(p)
+        a, b = self.beta_shapes()
+        if not math.isclose(alpha.sum(), a, rel_tol=1e-9):
+            raise ValueError(
+                f"the Gibbs updates of R2D2 need sum(concentration) = mean_r2 * precision_r2 "
+                f"= {a:g} (e.g. concentration={a / p:g} per coefficient); got sum "
+                f"{alpha.sum():g}. Use sampler='nutpie' or 'pymc' for other concentrations"
+            )
+        uniform = np.all(alpha == alpha[0])
+        return {"concentration": float(alpha[0]) if uniform else tuple(alpha.tolist()), "b": b}
 
     def build(self, ctx: BuildContext):
         return _noncentred_beta(self, ctx)

@@ -90,6 +90,16 @@ def model_variables(res: dict[str, np.ndarray], args: dict[str, Any], spec: Mode
     if "lasso_lambda" in res:
         out["lasso_lambda"] = res["lasso_lambda"]
         out["lasso_lambda2"] = res["lasso_lambda"] ** 2
+    if "r2" in res:  # R2D2: tau = sigma sqrt(W), lam = sqrt(phi) (no phi_g: NUTS's auxiliary)
+        tau = res["sigma"] * np.sqrt(res["r2"] / (1.0 - res["r2"]))
+        out["r2"], out["phi"], out["tau"], out["lam"] = (
+            res["r2"],
+            res["phi"],
+            tau,
+            np.sqrt(res["phi"]),
+        )
+        out["beta_z"] = beta / (tau[..., None] * out["lam"])
+        return out
     if "tau" not in res:
         return out
     lam, tau, params = res["lam"], res["tau"], args["prior_params"]
