@@ -25,8 +25,28 @@ def _noncentred_beta(prior: Prior, ctx: BuildContext):
     return pm.Deterministic("beta", z * prior.build_scale(ctx), dims=ctx.dims)
 
 
+class ScaleMixture(Prior):
+    """A normal scale mixture with local scales per feature and a global scale ``tau``, written
+    non-centred: ``beta = z * build_scale(ctx)``, ``z ~ N(0, 1)`` (variable ``beta_z``).
+
+    Subclasses provide ``build_scale(ctx)`` (create the scales, return beta's prior sd). The
+    funnel between ``beta`` and its scales is why NUTS on this form targets acceptance 0.99;
+    the Gaussian family samples the marginal form instead (``docs/sampling.md``).
+    """
+
+    local_scales: ClassVar[str] = "feature"
+    has_tau: ClassVar[bool] = True
+    target_accept: ClassVar[float] = 0.99
+
+    def build(self, ctx: BuildContext):
+        return _noncentred_beta(self, ctx)
+
+    def build_scale(self, ctx: BuildContext):
+        raise NotImplementedError
+
+
 @dataclass(frozen=True)
-class Horseshoe(Prior):
+class Horseshoe(ScaleMixture):
     """Horseshoe prior (Carvalho, Polson & Scott 2010), non-centred.
 
     .. math::
@@ -49,15 +69,9 @@ class Horseshoe(Prior):
 
     global_scale: float = 1.0
     gibbs_updates: ClassVar[str] = "horseshoe"
-    local_scales: ClassVar[str] = "feature"
-    has_tau: ClassVar[bool] = True
-    target_accept: ClassVar[float] = 0.99
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "global_scale", check_positive(self.global_scale, "global_scale"))
-
-    def build(self, ctx: BuildContext):
-        return _noncentred_beta(self, ctx)
 
     def gibbs_params(self, p: int, n: int) -> dict[str, Any]:
         return {"global_scale": self.global_scale, "sigma_scaled": False}
@@ -72,7 +86,7 @@ class Horseshoe(Prior):
 
 
 @dataclass(frozen=True)
-class RegularizedHorseshoe(Prior):
+class RegularizedHorseshoe(ScaleMixture):
     """Regularized ("Finnish") horseshoe of Piironen & Vehtari (2017), non-centred.
 
     .. math::
@@ -94,9 +108,6 @@ class RegularizedHorseshoe(Prior):
     slab_scale: float = 2.0
     slab_df: float = 4.0
     gibbs_updates: ClassVar[str] = "regularized_horseshoe"
-    local_scales: ClassVar[str] = "feature"
-    has_tau: ClassVar[bool] = True
-    target_accept: ClassVar[float] = 0.99
 
     def __post_init__(self) -> None:
         for name in ("expected_nonzero", "slab_scale", "slab_df"):
@@ -110,9 +121,6 @@ class RegularizedHorseshoe(Prior):
                 f"features p={p}"
             )
         return self.expected_nonzero / (p - self.expected_nonzero) * sigma / math.sqrt(n)
-
-    def build(self, ctx: BuildContext):
-        return _noncentred_beta(self, ctx)
 
     def gibbs_params(self, p: int, n: int) -> dict[str, Any]:
         # tau ~ C+(0, tau0) with tau0 = sigma x (tau0 per unit sigma): a sigma-scaled global
@@ -181,7 +189,7 @@ class GroupHorseshoe(Prior):
 
 
 @dataclass(frozen=True)
-class HorseshoePlus(Prior):
+class HorseshoePlus(ScaleMixture):
     """Horseshoe+ prior (Bhadra, Datta, Polson & Willard 2017), non-centred in both layers.
 
     .. math::
@@ -203,15 +211,9 @@ class HorseshoePlus(Prior):
     """
 
     global_scale: float = 1.0
-    local_scales: ClassVar[str] = "feature"
-    has_tau: ClassVar[bool] = True
-    target_accept: ClassVar[float] = 0.99
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "global_scale", check_positive(self.global_scale, "global_scale"))
-
-    def build(self, ctx: BuildContext):
-        return _noncentred_beta(self, ctx)
 
     def build_scale(self, ctx: BuildContext):
         """Create ``eta``, ``lam_z``, ``tau`` (and deterministic ``lam``); return beta's prior

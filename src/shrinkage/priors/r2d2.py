@@ -14,8 +14,8 @@ from typing import Any, ClassVar
 import numpy as np
 
 from shrinkage._validation import check_positive
-from shrinkage.priors.base import BuildContext, Prior
-from shrinkage.priors.horseshoe import _noncentred_beta
+from shrinkage.priors.base import BuildContext
+from shrinkage.priors.horseshoe import ScaleMixture
 
 __all__ = ["R2D2"]
 
@@ -25,7 +25,7 @@ BRMS_CONCENTRATION = 0.5
 
 
 @dataclass(frozen=True)
-class R2D2(Prior):
+class R2D2(ScaleMixture):
     """R2D2 prior with a normal kernel, as in brms: a Beta prior on R^2, split by a Dirichlet.
 
     .. math::
@@ -79,9 +79,6 @@ class R2D2(Prior):
     concentration: float | tuple[float, ...] | None = None
     noise_scaled: ClassVar[bool] = True
     gibbs_updates: ClassVar[str] = "r2d2"
-    local_scales: ClassVar[str] = "feature"
-    has_tau: ClassVar[bool] = True
-    target_accept: ClassVar[float] = 0.99
 
     def __post_init__(self) -> None:
         mean = check_positive(self.mean_r2, "mean_r2")
@@ -132,9 +129,6 @@ class R2D2(Prior):
             )
         uniform = np.all(alpha == alpha[0])
         return {"concentration": float(alpha[0]) if uniform else tuple(alpha.tolist()), "b": b}
-
-    def build(self, ctx: BuildContext):
-        return _noncentred_beta(self, ctx)
 
     def build_scale(self, ctx: BuildContext):
         """Create ``r2``, ``phi_g`` (and deterministic ``phi``, ``tau``, ``lam``); return
