@@ -240,6 +240,9 @@ def test_r2d2_gibbs_params_need_zhang_concentration():
     with pytest.raises(ValueError, match=r"need sum\(concentration\) = mean_r2 \* precision_r2"):
         gibbs_arguments(get_spec(_model(P.R2D2())))  # brms's 0.5 each: sum 2 != a = 1
     assert not prefer_gibbs(get_spec(_model(P.R2D2())))  # so "auto" stays with NUTS
+    # with p > n "auto" picks Gibbs for the horseshoe, never for R2D2 (it mixes badly there)
+    assert prefer_gibbs(get_spec(_model(P.Horseshoe(), p=30)))
+    assert not prefer_gibbs(get_spec(_model(P.R2D2(concentration=1 / 30), p=30)))
 
 
 def test_gig_slice_leaves_the_gig_law_invariant():

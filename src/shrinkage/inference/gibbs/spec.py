@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from shrinkage.families import Gaussian as GaussianFamily
+from shrinkage.inference.gibbs.core import UPDATES
 from shrinkage.model import ModelSpec
 from shrinkage.priors import PRIOR_NAMES, Prior
 
@@ -130,4 +131,5 @@ def prefer_gibbs(spec: ModelSpec) -> bool:
         return False
     prior, design = spec.prior, spec.design
     scale_mixture = prior.local_scales is not None and prior.has_tau
-    return scale_mixture and design.n_features > design.n_obs
+    auto = UPDATES[prior.gibbs_updates].auto  # False for R2D2: docs/prior-to-penalty.md
+    return scale_mixture and auto and design.n_features > design.n_obs
