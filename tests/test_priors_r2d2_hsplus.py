@@ -7,7 +7,7 @@ import numpy as np
 import pymc as pm
 import pytensor
 import pytest
-from scipy import special, stats
+from scipy import integrate, special, stats
 
 from shrinkage import priors as P
 from shrinkage.families import Gaussian as GaussianFamily
@@ -140,27 +140,31 @@ def test_r2d2_logp_and_scales_match_scipy():
     np.testing.assert_allclose(beta, z * sigma * np.sqrt(w * g / g.sum()), rtol=1e-8)
 
 
-def test_horseshoe_plus_logp_matches_scipy():
+def _two_layer_density(lam):
+    """p(lambda) = int C+(lambda; 0, eta) C+(eta; 0, 1) d eta, by quadrature (the definition)."""
+    return integrate.quad(
+        lambda e: stats.halfcauchy(scale=e).pdf(lam) * stats.halfcauchy.pdf(e),
+        0,
+        np.inf,
+        limit=200,
+    )[0]
+
+
+def test_horseshoe_plus_logp_matches_the_two_layer_integral():
     m = _model(P.HorseshoePlus(global_scale=0.3))
     rng = np.random.default_rng(4)
-    eta, nu, tau, z = rng.gamma(1.0, size=PF), rng.gamma(1.0, size=PF), 0.2, rng.normal(size=PF)
-    point = {
-        "eta_log__": np.log(eta),
-        "lam_z_log__": np.log(nu),
-        "tau_log__": np.log(tau),
-        "beta_z": z,
-    }
+    # lambda = 1 is the density's removable singularity; 1 - 1e-7 takes the series branch
+    lam, tau, z = np.array([0.01, 1.0, 1 - 1e-7, 7.0]), 0.2, rng.normal(size=PF)
+    point = {"lam_log__": np.log(lam), "tau_log__": np.log(tau), "beta_z": z}
     logp = m.compile_logp(vars=m.free_RVs, jacobian=False)(point)
     expected = (
-        stats.halfcauchy.logpdf(eta).sum()
-        + stats.halfcauchy.logpdf(nu).sum()
+        sum(math.log(_two_layer_density(v)) for v in lam)
         + stats.halfcauchy(scale=0.3).logpdf(tau)
         + stats.norm.logpdf(z).sum()
     )
-    assert logp == pytest.approx(expected, rel=1e-8)
-    lam, beta = _at_values(m, ["lam", "beta"])(point)
-    np.testing.assert_allclose(lam, eta * nu, rtol=1e-8)
-    np.testing.assert_allclose(beta, z * tau * eta * nu, rtol=1e-8)
+    assert logp == pytest.approx(expected, rel=1e-7)  # quad's relative accuracy ~1e-10
+    (beta,) = _at_values(m, ["beta"])(point)
+    np.testing.assert_allclose(beta, z * tau * lam, rtol=1e-8)
 
 
 # -- prior predictive laws (slow: many prior draws) ----------------------------------------------

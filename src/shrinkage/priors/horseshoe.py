@@ -11,6 +11,8 @@ import math
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+import numpy as np
+
 from shrinkage._validation import check_positive
 from shrinkage.priors.base import BuildContext, Prior, _group_matrix
 
@@ -188,9 +190,31 @@ class GroupHorseshoe(Prior):
         return tau * scale
 
 
+def horseshoe_plus_local_logp(lam):
+    """``log p(lambda)`` of the horseshoe+ local scale, ``4 log(lambda) / (pi^2 (lambda^2 - 1))``.
+
+    With ``u = log(lambda)``: ``log(4/pi^2) + log|u| - |u| - log(1 - e^{-2|u|}) - u``, and
+    ``log(4/pi^2) - log 2 - u`` within ``1e-6`` of ``u = 0`` (the removable singularity at
+    ``lambda = 1``, where the density is ``2/pi^2``). Works on pytensor tensors.
+    """
+    import pytensor.tensor as pt
+
+    u = pt.log(lam)
+    a = pt.abs(u)
+    near = a < 1e-6
+    safe = pt.switch(near, 1.0, a)
+    body = pt.log(safe) - safe - pt.log1mexp(-2.0 * safe) - u
+    return math.log(4.0 / math.pi**2) + pt.switch(near, -math.log(2.0) - u, body)
+
+
+def _horseshoe_plus_local_draws(rng=None, size=None):
+    """``lambda = eta nu``, ``eta, nu ~ C+(0, 1)``: the two half-Cauchy layers."""
+    return np.abs(rng.standard_cauchy(size) * rng.standard_cauchy(size))
+
+
 @dataclass(frozen=True)
 class HorseshoePlus(ScaleMixture):
-    """Horseshoe+ prior (Bhadra, Datta, Polson & Willard 2017), non-centred in both layers.
+    """Horseshoe+ prior (Bhadra, Datta, Polson & Willard 2017), non-centred.
 
     .. math::
 
@@ -198,15 +222,22 @@ class HorseshoePlus(ScaleMixture):
         z_j \\sim N(0, 1), \\quad \\eta_j, \\nu_j \\sim C^+(0, 1), \\quad
         \\tau \\sim C^+(0, \\text{global\\_scale})
 
-    so that ``lambda_j | eta_j ~ C+(0, eta_j)``: the local scale has the density
-    ``p(lambda) = 4 log(lambda) / (pi^2 (lambda^2 - 1))``, with more mass near 0 and a heavier
-    tail than the horseshoe's half-Cauchy (for ultra-sparse signals). ``global_scale``
-    defaults to 1 as for :class:`Horseshoe` (bayesreg's ``tau ~ C+(0, 1)``), on beta's own
-    (standardized) scale, not multiplied by ``sigma``.
+    so that ``lambda_j | eta_j ~ C+(0, eta_j)``, two half-Cauchy layers. The model holds
+    ``lambda_j`` itself with ``eta_j`` integrated out exactly (Bhadra et al. 2017):
 
-    Variables: ``beta_z``, ``eta`` and ``lam_z`` (``nu`` above; dim ``feature``; ``nu`` names
-    the Student-t degrees of freedom), ``tau``; deterministic ``lam = eta lam_z`` and ``beta``.
-    No convex penalty equivalent. Sampling: as :class:`Horseshoe` (the marginal form for the
+    .. math::
+
+        p(\\lambda) = \\frac{4 \\log \\lambda}{\\pi^2 (\\lambda^2 - 1)},
+
+    with more mass near 0 and a heavier tail than the horseshoe's half-Cauchy (for
+    ultra-sparse signals); prior draws use the two layers. One variable, not two: with
+    ``eta`` and ``nu`` as free variables NUTS diverges, with ``lambda`` it does not
+    (measured: ``docs/prior-to-penalty.md``). ``global_scale`` defaults to 1 as for
+    :class:`Horseshoe` (bayesreg's ``tau ~ C+(0, 1)``), on beta's own (standardized) scale,
+    not multiplied by ``sigma``.
+
+    Variables: ``beta_z``, ``lam`` (dim ``feature``), ``tau``; ``beta`` deterministic. No
+    convex penalty equivalent. Sampling: as :class:`Horseshoe` (the marginal form for the
     Gaussian family). No Gibbs update set: ``docs/prior-to-penalty.md`` says why.
     """
 
@@ -216,13 +247,18 @@ class HorseshoePlus(ScaleMixture):
         object.__setattr__(self, "global_scale", check_positive(self.global_scale, "global_scale"))
 
     def build_scale(self, ctx: BuildContext):
-        """Create ``eta``, ``lam_z``, ``tau`` (and deterministic ``lam``); return beta's prior
-        sd ``tau eta_j lam_z_j`` (length p)."""
+        """Create ``lam`` (density :func:`horseshoe_plus_local_logp`) and ``tau``; return
+        beta's prior sd ``tau lam_j`` (length p)."""
         import pymc as pm
+        import pytensor.tensor as pt
 
-        eta = pm.HalfCauchy("eta", beta=1.0, dims="feature")
-        lam = pm.Deterministic(
-            "lam", eta * pm.HalfCauchy("lam_z", beta=1.0, dims="feature"), dims="feature"
+        lam = pm.CustomDist(
+            "lam",
+            logp=lambda value: horseshoe_plus_local_logp(value),
+            random=_horseshoe_plus_local_draws,
+            transform=pm.distributions.transforms.log,
+            support_point=lambda rv, size: pt.ones_like(rv),
+            dims="feature",
         )
         tau = pm.HalfCauchy("tau", beta=self.global_scale)
         return tau * lam

@@ -60,9 +60,7 @@ class R2D2Updates(Updates):
     name = "r2d2"
     defaults: ClassVar[dict[str, Any]] = {"concentration": None, "b": 1.0}
     sigma_scaled = True
-    # measured: n=100, p=200 (benchmarks/sampling.py case (a) data, seed 1), concentration 1/p,
-    # 4 x 1000 draws: min bulk ESS 7, max r_hat 3.8; tiny g_j hold beta_j at 0 and vice versa
-    auto = False
+    auto = False  # it mixes badly when p > n (measured: docs/prior-to-penalty.md)
 
     def __init__(self, p: int, groups: np.ndarray | None, params: dict) -> None:
         super().__init__(p, groups, params)
