@@ -68,10 +68,10 @@ class R2D2(ScaleMixture):
     scales) and ``beta = z tau lam``. With one feature ``phi = 1`` and there is no ``phi_g``.
     The shrinkage factor is then ``kappa_j = 1 / (1 + n W phi_j)``. No convex penalty
     equivalent. Sampling: as the horseshoe family (the marginal form for the Gaussian family,
-    non-centred NUTS at ``target_accept=0.99`` otherwise). With the Gaussian family and
-    ``sum(concentration) = mean_r2 * precision_r2`` (Zhang et al.'s ``a / p`` per coefficient)
-    the Gibbs sampler applies too (:mod:`shrinkage.inference.gibbs.r2d2`); with more features
-    than rows ``sampler="auto"`` then picks it.
+    at ``target_accept=0.95``; non-centred NUTS at ``target_accept=0.99`` otherwise). With
+    the Gaussian family and ``sum(concentration) = mean_r2 * precision_r2`` (Zhang et al.'s
+    ``a / p`` per coefficient) ``sampler="gibbs"`` applies too
+    (:mod:`shrinkage.inference.gibbs.r2d2`); ``sampler="auto"`` never picks it.
     """
 
     mean_r2: float = 0.5
@@ -79,6 +79,8 @@ class R2D2(ScaleMixture):
     concentration: float | tuple[float, ...] | None = None
     noise_scaled: ClassVar[bool] = True
     gibbs_updates: ClassVar[str] = "r2d2"
+    # 0.8 left divergences in the marginal form, 0.95 none (docs/prior-to-penalty.md)
+    marginal_target_accept: ClassVar[float] = 0.95
 
     def __post_init__(self) -> None:
         mean = check_positive(self.mean_r2, "mean_r2")
