@@ -13,6 +13,11 @@ c. Bayesian lasso on the diabetes data (n=442, p=10)
 d. Gaussian prior, n=100000, p=20
 e. horseshoe, n=200, p=5000 (no baseline unless ``--baseline-e``)
 
+The R2D2 and horseshoe+ priors on the data of (a) and (b), next to the regularized horseshoe
+in the same run (no textbook baseline): ``a-rhs`` (regularized horseshoe, p0 = 5),
+``a-r2d2``, ``a-hsplus``, ``b-r2d2``, ``b-hsplus`` (``b`` itself is the regularized
+horseshoe). R2D2 and horseshoe+ with their defaults.
+
 For each fit: wall time (model build + compile + sampling), divergences, max r_hat and min bulk
 ESS over the coefficients and the global scale (``tau``; ``lasso_lambda`` for the Bayesian
 lasso; ``sigma`` for the Gaussian prior), ESS/s and the ratio to the baseline's ESS/s (same
@@ -162,6 +167,33 @@ CASES = {
         baseline_horseshoe,
         "tau",
     ),
+    "a-rhs": Case(
+        "reg. horseshoe n=100 p=200",
+        lambda s: _sparse_data(100, 200, 5, s),
+        P.RegularizedHorseshoe(expected_nonzero=5),
+        lambda X, y: baseline_rhs(X, y, p0=5),
+        "tau",
+    ),
+    "a-r2d2": Case(
+        "R2D2 n=100 p=200", lambda s: _sparse_data(100, 200, 5, s), P.R2D2(), None, "tau"
+    ),
+    "a-hsplus": Case(
+        "horseshoe+ n=100 p=200",
+        lambda s: _sparse_data(100, 200, 5, s),
+        P.HorseshoePlus(),
+        None,
+        "tau",
+    ),
+    "b-r2d2": Case(
+        "R2D2 n=200 p=1000", lambda s: _sparse_data(200, 1000, 10, s), P.R2D2(), None, "tau"
+    ),
+    "b-hsplus": Case(
+        "horseshoe+ n=200 p=1000",
+        lambda s: _sparse_data(200, 1000, 10, s),
+        P.HorseshoePlus(),
+        None,
+        "tau",
+    ),
 }
 
 
@@ -223,7 +255,9 @@ def _row(label: str, m: dict[str, float]) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--cases", default="a,b,c,d", help="comma-separated subset of a,b,c,d,e")
+    ap.add_argument(
+        "--cases", default="a,b,c,d", help=f"comma-separated subset of {','.join(CASES)}"
+    )
     ap.add_argument("--seeds", default="1", help="comma-separated seeds (data and sampler)")
     ap.add_argument("--sampler", default="auto", help="shrinkage.sample(sampler=...)")
     ap.add_argument("--form", default="auto", help="shrinkage.sample(form=...) for NUTS")
@@ -245,7 +279,12 @@ def main(argv: list[str] | None = None) -> None:
             X, y = case.make_data(seed)
             ours = run_ours(case, X, y, seed, args.sampler, args.form)
             print(_row(f"seed {seed} shrinkage[{args.sampler}]", ours), flush=True)
-            if args.no_baseline or seed not in base_seeds or (key == "e" and not args.baseline_e):
+            if (
+                args.no_baseline
+                or case.baseline is None
+                or seed not in base_seeds
+                or (key == "e" and not args.baseline_e)
+            ):
                 continue
             base = run_baseline(case, X, y, seed)
             ratio = ours["ess_s"] / base["ess_s"]

@@ -384,6 +384,7 @@ def test_every_prior_declares_what_it_is():
         assert cls.exact_map == (cls.penalty_name is not None), cls  # exact MAP <=> convex
         assert cls.local_scales in (None, "feature", "group"), cls
         assert cls.has_tau in (True, False), cls
+        assert cls.marginal_target_accept is None or 0 < cls.marginal_target_accept < 1, cls
         if cls.local_scales is not None:  # a normal scale mixture: the marginal form's builder
             assert callable(getattr(cls, "build_scale", None)), cls
         assert cls.gibbs_updates is None or cls.gibbs_updates in UPDATES, cls
@@ -413,6 +414,11 @@ GIBBS = [
             "slab_df": 4.0,
             "slab_sigma_scaled": False,
         },
+    ),
+    (  # Zhang et al.'s concentration a / p: a = 0.5 x 2 = 1 = 4 x 0.25
+        P.R2D2(concentration=0.25),
+        "r2d2",
+        {"concentration": 0.25, "b": 1.0},
     ),
 ]
 

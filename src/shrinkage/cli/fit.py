@@ -89,7 +89,7 @@ def add_fit_parser(subparsers: Any) -> argparse.ArgumentParser:
         "--prior",
         default="bayesian_lasso",
         help="prior name: gaussian, laplace, bayesian_lasso, elastic_net, horseshoe, "
-        "regularized_horseshoe, group_lasso, group_horseshoe",
+        "regularized_horseshoe, horseshoe_plus, r2d2, group_lasso, group_horseshoe",
     )
     p.add_argument(
         "--prior-arg",

@@ -79,7 +79,8 @@ def sample(
     random_seed : int, optional
     sampler : {"auto", "nutpie", "pymc", "gibbs"}
         ``"gibbs"``: the exact Gibbs sampler (Gaussian family; Gaussian, Laplace,
-        BayesianLasso, Horseshoe, RegularizedHorseshoe, GroupLasso, GroupHorseshoe priors),
+        BayesianLasso, Horseshoe, RegularizedHorseshoe, GroupLasso, GroupHorseshoe priors;
+        R2D2 when ``sum(concentration) = mean_r2 * precision_r2``),
         same posterior and layout. ``"auto"``: Gibbs where
         :func:`~shrinkage.inference.gibbs.spec.prefer_gibbs` says so (the Gaussian family
         with a horseshoe-family prior and more features than rows, ``p > n``, where NUTS is
@@ -97,8 +98,8 @@ def sample(
         (``y ~ N(a 1, sigma^2 I + X D X')``, ``D`` = beta's prior variances), NUTS on the
         scales, ``sigma`` and the intercept, then one exact draw of ``beta`` from its Gaussian
         conditional per draw (:mod:`shrinkage.inference.marginal.sampler`); same posterior and
-        layout. Gaussian family with a Horseshoe, RegularizedHorseshoe or GroupHorseshoe
-        prior only. ``"noncentred"``: the model as built. ``"auto"``: ``"marginal"`` where it
+        layout. Gaussian family with a Horseshoe, RegularizedHorseshoe, GroupHorseshoe,
+        HorseshoePlus or R2D2 prior only. ``"noncentred"``: the model as built. ``"auto"``: ``"marginal"`` where it
         applies, else the model as built. Ignored by the Gibbs sampler. A marginal gradient
         costs O(n^2 p) for ``p > n`` and O(p^3) for ``p <= n`` against O(n p) or O(p^2)
         non-centred, but NUTS needs far fewer of them and has no funnel to diverge in; for

@@ -93,6 +93,9 @@ class Prior:
         NUTS target acceptance rate used by ``shrinkage.sample`` when none is given.
     nutpie_adaptation : str
         nutpie's mass-matrix adaptation used by ``shrinkage.sample``.
+    marginal_target_accept : float or None
+        NUTS target acceptance of the marginal form (``local_scales`` priors, Gaussian
+        family); None: that form's own default (0.8).
     """
 
     penalty_name: ClassVar[str | None] = None
@@ -107,6 +110,7 @@ class Prior:
     # "draw_diag" (variances of the draws) for priors with a kink at zero (L1 / group-L2): the
     # default "diag" also uses gradient variances, which the jump of sign(beta_j) inflates
     nutpie_adaptation: ClassVar[str] = "diag"
+    marginal_target_accept: ClassVar[float | None] = None
 
     def build(self, ctx: BuildContext):
         """Create the prior's PyMC variables in the current model; return ``beta``."""

@@ -11,10 +11,12 @@ import math
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+import numpy as np
+
 from shrinkage._validation import check_positive
 from shrinkage.priors.base import BuildContext, Prior, _group_matrix
 
-__all__ = ["GroupHorseshoe", "Horseshoe", "RegularizedHorseshoe"]
+__all__ = ["GroupHorseshoe", "Horseshoe", "HorseshoePlus", "RegularizedHorseshoe"]
 
 
 def _noncentred_beta(prior: Prior, ctx: BuildContext):
@@ -25,8 +27,28 @@ def _noncentred_beta(prior: Prior, ctx: BuildContext):
     return pm.Deterministic("beta", z * prior.build_scale(ctx), dims=ctx.dims)
 
 
+class ScaleMixture(Prior):
+    """A normal scale mixture with local scales per feature and a global scale ``tau``, written
+    non-centred: ``beta = z * build_scale(ctx)``, ``z ~ N(0, 1)`` (variable ``beta_z``).
+
+    Subclasses provide ``build_scale(ctx)`` (create the scales, return beta's prior sd). The
+    funnel between ``beta`` and its scales is why NUTS on this form targets acceptance 0.99;
+    the Gaussian family samples the marginal form instead (``docs/sampling.md``).
+    """
+
+    local_scales: ClassVar[str] = "feature"
+    has_tau: ClassVar[bool] = True
+    target_accept: ClassVar[float] = 0.99
+
+    def build(self, ctx: BuildContext):
+        return _noncentred_beta(self, ctx)
+
+    def build_scale(self, ctx: BuildContext):
+        raise NotImplementedError
+
+
 @dataclass(frozen=True)
-class Horseshoe(Prior):
+class Horseshoe(ScaleMixture):
     """Horseshoe prior (Carvalho, Polson & Scott 2010), non-centred.
 
     .. math::
@@ -49,15 +71,9 @@ class Horseshoe(Prior):
 
     global_scale: float = 1.0
     gibbs_updates: ClassVar[str] = "horseshoe"
-    local_scales: ClassVar[str] = "feature"
-    has_tau: ClassVar[bool] = True
-    target_accept: ClassVar[float] = 0.99
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "global_scale", check_positive(self.global_scale, "global_scale"))
-
-    def build(self, ctx: BuildContext):
-        return _noncentred_beta(self, ctx)
 
     def gibbs_params(self, p: int, n: int) -> dict[str, Any]:
         return {"global_scale": self.global_scale, "sigma_scaled": False}
@@ -72,7 +88,7 @@ class Horseshoe(Prior):
 
 
 @dataclass(frozen=True)
-class RegularizedHorseshoe(Prior):
+class RegularizedHorseshoe(ScaleMixture):
     """Regularized ("Finnish") horseshoe of Piironen & Vehtari (2017), non-centred.
 
     .. math::
@@ -94,9 +110,6 @@ class RegularizedHorseshoe(Prior):
     slab_scale: float = 2.0
     slab_df: float = 4.0
     gibbs_updates: ClassVar[str] = "regularized_horseshoe"
-    local_scales: ClassVar[str] = "feature"
-    has_tau: ClassVar[bool] = True
-    target_accept: ClassVar[float] = 0.99
 
     def __post_init__(self) -> None:
         for name in ("expected_nonzero", "slab_scale", "slab_df"):
@@ -110,9 +123,6 @@ class RegularizedHorseshoe(Prior):
                 f"features p={p}"
             )
         return self.expected_nonzero / (p - self.expected_nonzero) * sigma / math.sqrt(n)
-
-    def build(self, ctx: BuildContext):
-        return _noncentred_beta(self, ctx)
 
     def gibbs_params(self, p: int, n: int) -> dict[str, Any]:
         # tau ~ C+(0, tau0) with tau0 = sigma x (tau0 per unit sigma): a sigma-scaled global
@@ -178,3 +188,77 @@ class GroupHorseshoe(Prior):
         tau = pm.HalfCauchy("tau", beta=self.global_scale)
         scale = lam[ctx.groups] if ctx.n_outputs is None else lam[ctx.groups][:, None]
         return tau * scale
+
+
+def horseshoe_plus_local_logp(lam):
+    """``log p(lambda)`` of the horseshoe+ local scale, ``4 log(lambda) / (pi^2 (lambda^2 - 1))``.
+
+    With ``u = log(lambda)``: ``log(4/pi^2) + log|u| - |u| - log(1 - e^{-2|u|}) - u``, and
+    ``log(4/pi^2) - log 2 - u`` within ``1e-6`` of ``u = 0`` (the removable singularity at
+    ``lambda = 1``, where the density is ``2/pi^2``). Works on pytensor tensors.
+    """
+    import pytensor.tensor as pt
+
+    u = pt.log(lam)
+    a = pt.abs(u)
+    near = a < 1e-6
+    safe = pt.switch(near, 1.0, a)
+    body = pt.log(safe) - safe - pt.log1mexp(-2.0 * safe) - u
+    return math.log(4.0 / math.pi**2) + pt.switch(near, -math.log(2.0) - u, body)
+
+
+def _horseshoe_plus_local_draws(rng=None, size=None):
+    """``lambda = eta nu``, ``eta, nu ~ C+(0, 1)``: the two half-Cauchy layers."""
+    return np.abs(rng.standard_cauchy(size) * rng.standard_cauchy(size))
+
+
+@dataclass(frozen=True)
+class HorseshoePlus(ScaleMixture):
+    """Horseshoe+ prior (Bhadra, Datta, Polson & Willard 2017), non-centred.
+
+    .. math::
+
+        \\beta_j = z_j\\, \\tau \\lambda_j, \\quad \\lambda_j = \\eta_j \\nu_j, \\quad
+        z_j \\sim N(0, 1), \\quad \\eta_j, \\nu_j \\sim C^+(0, 1), \\quad
+        \\tau \\sim C^+(0, \\text{global\\_scale})
+
+    so that ``lambda_j | eta_j ~ C+(0, eta_j)``, two half-Cauchy layers. The model holds
+    ``lambda_j`` itself with ``eta_j`` integrated out exactly (Bhadra et al. 2017):
+
+    .. math::
+
+        p(\\lambda) = \\frac{4 \\log \\lambda}{\\pi^2 (\\lambda^2 - 1)},
+
+    with more mass near 0 and a heavier tail than the horseshoe's half-Cauchy (for
+    ultra-sparse signals); prior draws use the two layers. One variable, not two: with
+    ``eta`` and ``nu`` as free variables NUTS diverges, with ``lambda`` it does not
+    (measured: ``docs/prior-to-penalty.md``). ``global_scale`` defaults to 1 as for
+    :class:`Horseshoe` (bayesreg's ``tau ~ C+(0, 1)``), on beta's own (standardized) scale,
+    not multiplied by ``sigma``.
+
+    Variables: ``beta_z``, ``lam`` (dim ``feature``), ``tau``; ``beta`` deterministic. No
+    convex penalty equivalent. Sampling: as :class:`Horseshoe` (the marginal form for the
+    Gaussian family). No Gibbs update set: ``docs/prior-to-penalty.md`` says why.
+    """
+
+    global_scale: float = 1.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "global_scale", check_positive(self.global_scale, "global_scale"))
+
+    def build_scale(self, ctx: BuildContext):
+        """Create ``lam`` (density :func:`horseshoe_plus_local_logp`) and ``tau``; return
+        beta's prior sd ``tau lam_j`` (length p)."""
+        import pymc as pm
+        import pytensor.tensor as pt
+
+        lam = pm.CustomDist(
+            "lam",
+            logp=lambda value: horseshoe_plus_local_logp(value),
+            random=_horseshoe_plus_local_draws,
+            transform=pm.distributions.transforms.log,
+            support_point=lambda rv, size: pt.ones_like(rv),
+            dims="feature",
+        )
+        tau = pm.HalfCauchy("tau", beta=self.global_scale)
+        return tau * lam

@@ -6,7 +6,13 @@ from typing import Any
 
 from shrinkage.priors.base import Prior
 from shrinkage.priors.convex import BayesianLasso, ElasticNet, Gaussian, GroupLasso, Laplace
-from shrinkage.priors.horseshoe import GroupHorseshoe, Horseshoe, RegularizedHorseshoe
+from shrinkage.priors.horseshoe import (
+    GroupHorseshoe,
+    Horseshoe,
+    HorseshoePlus,
+    RegularizedHorseshoe,
+)
+from shrinkage.priors.r2d2 import R2D2
 
 __all__ = ["PRIOR_NAMES", "make_prior"]
 
@@ -21,6 +27,8 @@ PRIOR_NAMES: dict[str, type[Prior]] = {
     "elastic_net": ElasticNet,
     "horseshoe": Horseshoe,
     "regularized_horseshoe": RegularizedHorseshoe,
+    "horseshoe_plus": HorseshoePlus,
+    "r2d2": R2D2,
     "group_lasso": GroupLasso,
     "group_horseshoe": GroupHorseshoe,
 }

@@ -33,6 +33,10 @@ Priors (``prior_params`` keys and defaults in brackets):
                           meaning ``sqrt(group size)``]
 ``"group_horseshoe"``     ``beta_j ~ N(0, tau^2 lam_g^2)`` for ``j`` in group ``g``, ``tau`` as
                           the horseshoe
+``"r2d2"``                Zhang et al. (2022), normal kernel: ``beta_j ~ N(0, sigma^2 W phi_j)``,
+                          ``W = R^2/(1 - R^2)``, ``R^2 ~ Beta(sum(concentration), b)``,
+                          ``phi ~ Dirichlet(concentration)`` [concentration (required), b=1]
+                          (:mod:`.r2d2`)
 ========================= ===================================================================
 
 Recorded ``tau`` (``c2``) is ``t = tau / sigma`` (``c^2 / sigma^2``) when sigma-scaled.
@@ -83,6 +87,7 @@ from shrinkage.inference.gibbs.priors import (
     LaplaceUpdates,
     Updates,
 )
+from shrinkage.inference.gibbs.r2d2 import R2D2Updates
 from shrinkage.inference.gibbs.sigma import Intercept, Sigma
 from shrinkage.inference.linear_gaussian import LinearGaussian
 
@@ -100,6 +105,7 @@ UPDATES: dict[str, type[Updates]] = {
         RegularizedHorseshoeUpdates,
         GroupLassoUpdates,
         GroupHorseshoeUpdates,
+        R2D2Updates,
     )
 }
 
@@ -136,7 +142,8 @@ def gibbs_sample(
         Response.
     prior : str
         One of ``"gaussian"``, ``"laplace"``, ``"bayesian_lasso"``, ``"horseshoe"``,
-        ``"regularized_horseshoe"``, ``"group_lasso"``, ``"group_horseshoe"`` (see module doc).
+        ``"regularized_horseshoe"``, ``"group_lasso"``, ``"group_horseshoe"``, ``"r2d2"`` (see
+        module doc).
     draws, chains : int
         Kept draws and independent chains.
     tune : int, optional

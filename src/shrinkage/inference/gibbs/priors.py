@@ -67,6 +67,7 @@ class Updates:
     tau_width = 1.0  # slice width on log tau
     default_thin = 1  # sweeps per kept draw when the caller does not say
     default_tune = 1000  # discarded warm-up sweeps when the caller does not say
+    auto = True  # whether sampler="auto" may pick this set (prefer_gibbs)
 
     def __init__(self, p: int, groups: np.ndarray | None, params: dict) -> None:
         self.p, self.groups = p, groups

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from shrinkage.families import Gaussian as GaussianFamily
+from shrinkage.inference.gibbs.core import UPDATES
 from shrinkage.model import ModelSpec
 from shrinkage.priors import PRIOR_NAMES, Prior
 
@@ -90,6 +91,16 @@ def model_variables(res: dict[str, np.ndarray], args: dict[str, Any], spec: Mode
     if "lasso_lambda" in res:
         out["lasso_lambda"] = res["lasso_lambda"]
         out["lasso_lambda2"] = res["lasso_lambda"] ** 2
+    if "r2" in res:  # R2D2: tau = sigma sqrt(W), lam = sqrt(phi) (no phi_g: NUTS's auxiliary)
+        tau = res["sigma"] * np.sqrt(res["r2"] / (1.0 - res["r2"]))
+        out["r2"], out["phi"], out["tau"], out["lam"] = (
+            res["r2"],
+            res["phi"],
+            tau,
+            np.sqrt(res["phi"]),
+        )
+        out["beta_z"] = beta / (tau[..., None] * out["lam"])
+        return out
     if "tau" not in res:
         return out
     lam, tau, params = res["lam"], res["tau"], args["prior_params"]
@@ -120,4 +131,5 @@ def prefer_gibbs(spec: ModelSpec) -> bool:
         return False
     prior, design = spec.prior, spec.design
     scale_mixture = prior.local_scales is not None and prior.has_tau
-    return scale_mixture and design.n_features > design.n_obs
+    auto = UPDATES[prior.gibbs_updates].auto  # False for R2D2: docs/prior-to-penalty.md
+    return scale_mixture and auto and design.n_features > design.n_obs

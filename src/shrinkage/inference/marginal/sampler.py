@@ -148,7 +148,8 @@ class Marginal:
     """NUTS (``library`` = ``"nutpie"`` or ``"pymc"``) on the collapsed model, then one exact
     ``beta`` per draw: the module's joint draws, in the layout of the model as built.
 
-    Defaults: ``target_accept`` :data:`MARGINAL_TARGET_ACCEPT`; with nutpie
+    Defaults: ``target_accept`` :data:`MARGINAL_TARGET_ACCEPT` (or the prior's
+    ``marginal_target_accept``); with nutpie
     :func:`marginal_nutpie_defaults` under the caller's ``nuts={...}``. BLAS runs
     single-threaded while sampling: the chains already run in parallel. Attrs:
     ``shrinkage_form`` = ``"marginal"``, ``sampling_time`` (NUTS and the ``beta`` draws).
@@ -167,7 +168,7 @@ class Marginal:
                 collapsed,
                 request,
                 library=self.library,
-                target_accept=MARGINAL_TARGET_ACCEPT,
+                target_accept=spec.prior.marginal_target_accept or MARGINAL_TARGET_ACCEPT,
                 nutpie_defaults=marginal_nutpie_defaults(spec),
             )
             post = _complete_posterior(idata["posterior"].to_dataset(), spec, request.random_seed)
