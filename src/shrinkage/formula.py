@@ -29,6 +29,7 @@ transforms such as ``center``) and saves it as JSON (:meth:`FormulaDesign.to_dic
 
 from __future__ import annotations
 
+import ast
 import re
 import warnings
 from collections.abc import Mapping, Sequence
@@ -41,7 +42,7 @@ import pandas as pd
 from shrinkage._json import from_json, to_json
 from shrinkage.design import check_levels, check_unique_columns, fit_levels, is_text
 
-__all__ = ["FormulaDesign", "formula_design", "parse_formula"]
+__all__ = ["FormulaDesign", "formula_design", "formula_variables", "parse_formula"]
 
 _INTERCEPT = "Intercept"
 _MATERIALIZE = {"na_action": "raise", "output": "pandas", "ensure_full_rank": True}
@@ -94,6 +95,26 @@ def parse_formula(formula: str) -> tuple[str | None, Any]:
     if len(list(rhs)) == 1:
         raise ValueError(f"formula {formula!r} has no predictors on its right-hand side")
     return response, rhs
+
+
+def formula_variables(rhs: Any, columns: Sequence[str]) -> list[str]:
+    """The columns (of ``columns``, in that order) that the right-hand side ``rhs`` reads.
+
+    Read from each factor's expression (a column name, or Python code whose names are looked
+    up); formulaic's own ``required_variables`` misses the arguments of stateful transforms
+    such as ``center(x)``.
+    """
+    names: set[str] = set()
+    for term in rhs:
+        for factor in term.factors:
+            expr = str(factor.expr)
+            names.add(expr)
+            try:
+                tree = ast.parse(expr, mode="eval")
+            except SyntaxError:
+                continue
+            names.update(node.id for node in ast.walk(tree) if isinstance(node, ast.Name))
+    return [c for c in columns if c in names]
 
 
 def _refuse_missing(data: pd.DataFrame, columns: Sequence[str]) -> None:
@@ -359,8 +380,7 @@ def formula_design(
         y = data[response]
     elif y is None:
         raise ValueError(f"formula {formula!r} has no left-hand side: pass y, or write 'y ~ ...'")
-    needed = rhs.required_variables
-    variables = [c for c in data.columns if c in needed and c != response]
+    variables = [c for c in formula_variables(rhs, list(data.columns)) if c != response]
     levels = _fit_levels(data, variables)
     frame = _pin(data, variables, levels)
     matrix = _materialize(rhs, frame, formula)

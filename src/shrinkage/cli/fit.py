@@ -282,10 +282,9 @@ def _formula_columns(args: argparse.Namespace, X: pd.DataFrame) -> pd.DataFrame:
     """With ``--formula``: only the columns it reads (others are not checked)."""
     if args.formula is None:
         return X
-    from shrinkage.formula import parse_formula
+    from shrinkage.formula import formula_variables, parse_formula
 
-    needed = parse_formula(args.formula)[1].required_variables
-    return X[[c for c in X.columns if c in needed]]
+    return X[formula_variables(parse_formula(args.formula)[1], list(X.columns))]
 
 
 def _load(args: argparse.Namespace) -> tuple[pd.DataFrame, pd.Series]:
