@@ -147,7 +147,7 @@ def test_save_and_load_refusals(formula_fit, tmp_path):
     (tmp_path / "other" / "notes.txt").write_text("mine")
     with pytest.raises(ValueError, match="is not empty"):
         save(tmp_path / "other", formula_fit, overwrite=True)
-    with pytest.raises(ValueError, match="holds no model.json"):
+    with pytest.raises(ValueError, match=r"holds no model\.json"):
         load(tmp_path / "other")
     with pytest.raises(TypeError, match="fitted shrinkage estimator"):
         save(tmp_path / "x", "not a fit")
