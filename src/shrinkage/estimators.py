@@ -555,7 +555,10 @@ class BayesianRegression(RegressorMixin, _BayesianLinearModel):
             self._fit(frame, y, groups, state)
             return self
         if y is None:
-            raise ValueError("fit needs y (or formula='y ~ ...' naming the response)")
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None "
+                "(or a formula 'y ~ ...' naming the response)"
+            )
         self._fitted_on_text = _has_text_columns(X)
         X, y = self._validate_fit(X, y)
         self._fit(X, y, self.groups)
@@ -1104,7 +1107,10 @@ class BayesianLogisticRegression(ClassifierMixin, _BayesianLinearModel):
         if self.formula is not None:
             X, y, groups, state = self._formula_data(X, y)
         elif y is None:
-            raise ValueError("fit needs y (or formula='y ~ ...' naming the response)")
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None "
+                "(or a formula 'y ~ ...' naming the response)"
+            )
         else:
             self._fitted_on_text = _has_text_columns(X)
             X, y = self._validate_fit(X, y)
