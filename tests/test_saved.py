@@ -167,3 +167,13 @@ def test_multi_output_is_refused(rng, tmp_path):
     model = build_model(X, Y, prior=priors.Gaussian(1.0), family="multi_gaussian")
     with pytest.raises(ValueError, match="multi-output"):
         save(tmp_path / "multi", model, None)
+
+
+@pytest.mark.slow
+def test_formula_estimator_in_cross_validation(prostate):
+    from sklearn.model_selection import KFold, cross_val_score
+
+    est = BayesianRegression(formula=FORMULA, prior="laplace", **TINY)
+    # y=None: each fold's fit and score read lpsa from the formula
+    scores = cross_val_score(est, prostate, cv=KFold(2, shuffle=True, random_state=0))
+    assert scores.shape == (2,) and np.all(np.isfinite(scores))
