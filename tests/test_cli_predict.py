@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -16,13 +14,7 @@ from shrinkage.saved import load, save
 TINY = ["--draws", "30", "--tune", "30", "--chains", "1", "--sampler", "pymc", "--seed", "1"]
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _fast_compile():
-    import pytensor
-
-    logging.getLogger("pymc").setLevel(logging.ERROR)
-    with pytensor.config.change_flags(mode="FAST_COMPILE"):
-        yield
+pytestmark = pytest.mark.usefixtures("fast_compile_module")
 
 
 def _frame(n: int, seed: int) -> pd.DataFrame:

@@ -7,14 +7,13 @@ serves as a four-level categorical (``C(gleason)``), and SAheart's categorical `
 from __future__ import annotations
 
 import json
-import logging
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from shrinkage import priors
-from shrinkage.datasets import load_prostate, load_saheart
+from shrinkage.datasets import load_saheart
 from shrinkage.formula import FormulaDesign, formula_design, readable
 from shrinkage.inference import find_map
 from shrinkage.model import build_model, get_spec, set_predictors
@@ -22,19 +21,7 @@ from shrinkage.model import build_model, get_spec, set_predictors
 FORMULA = "lpsa ~ lcavol + lweight + C(gleason) + svi:lcp"
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _fast_compile():
-    import pytensor
-
-    logging.getLogger("pymc").setLevel(logging.ERROR)
-    with pytensor.config.change_flags(mode="FAST_COMPILE"):
-        yield
-
-
-@pytest.fixture(scope="module")
-def prostate() -> pd.DataFrame:
-    X, y = load_prostate()
-    return X.assign(lpsa=y)
+pytestmark = pytest.mark.usefixtures("fast_compile_module")
 
 
 def _matrix(df: pd.DataFrame) -> pd.DataFrame:
@@ -51,9 +38,9 @@ def _matrix(df: pd.DataFrame) -> pd.DataFrame:
 
 
 @pytest.mark.parametrize("prior", [priors.Laplace(0.5), priors.GroupLasso(0.5)])
-def test_formula_fit_equals_matrix_fit(prostate, prior):
-    by_formula = build_model(FORMULA, data=prostate, prior=prior)
-    by_matrix = build_model(_matrix(prostate), prostate["lpsa"], prior=prior)
+def test_formula_fit_equals_matrix_fit(prostate_frame, prior):
+    by_formula = build_model(FORMULA, data=prostate_frame, prior=prior)
+    by_matrix = build_model(_matrix(prostate_frame), prostate_frame["lpsa"], prior=prior)
     names = list(by_formula.coords["feature"])
     assert names == ["lcavol", "lweight", "gleason[7]", "gleason[8]", "gleason[9]", "svi:lcp"]
     assert names == list(by_matrix.coords["feature"])
@@ -69,9 +56,9 @@ def test_formula_fit_equals_matrix_fit(prostate, prior):
     assert abs(float(a["intercept_original"]) - float(b["intercept_original"])) <= 1e-10
 
 
-def test_new_rows_category_order_and_fewer_levels(prostate):
-    X, _y, _groups, state = formula_design(FORMULA, prostate)
-    rows = prostate.iloc[[3, 40, 70, 90]].copy()
+def test_new_rows_category_order_and_fewer_levels(prostate_frame):
+    X, _y, _groups, state = formula_design(FORMULA, prostate_frame)
+    rows = prostate_frame.iloc[[3, 40, 70, 90]].copy()
     expected = X.iloc[[3, 40, 70, 90]]
     for gleason in (
         rows["gleason"],  # as fitted: integers
@@ -94,34 +81,34 @@ def test_text_category_in_another_order_same_design():
         state.transform(rows.assign(famhist=["Unknown", *rows["famhist"][1:]]))
 
 
-def test_unseen_numeric_level_names_column(prostate):
-    _X, _y, _g, state = formula_design(FORMULA, prostate)
+def test_unseen_numeric_level_names_column(prostate_frame):
+    _X, _y, _g, state = formula_design(FORMULA, prostate_frame)
     with pytest.raises(ValueError, match=r"column 'gleason' has level\(s\) \[5\] not seen"):
-        state.transform(prostate.iloc[:3].assign(gleason=[5, 6, 7]))
+        state.transform(prostate_frame.iloc[:3].assign(gleason=[5, 6, 7]))
 
 
-def test_set_predictors_reads_new_data_through_the_formula(prostate):
-    model = build_model(FORMULA, data=prostate, prior=priors.Gaussian(1.0))
-    set_predictors(model, prostate.iloc[:5])
+def test_set_predictors_reads_new_data_through_the_formula(prostate_frame):
+    model = build_model(FORMULA, data=prostate_frame, prior=priors.Gaussian(1.0))
+    set_predictors(model, prostate_frame.iloc[:5])
     Z = model["X"].get_value()
     spec = get_spec(model)
     np.testing.assert_array_equal(Z, spec.design.X[:5])  # same rows -> same standardized rows
     assert spec.formula.formula == FORMULA
 
 
-def test_saved_state_round_trips_stateful_transforms(prostate):
+def test_saved_state_round_trips_stateful_transforms(prostate_frame):
     formula = "lpsa ~ center(age) + poly(lbph, 2) + C(gleason):lcavol"
-    X, _y, _g, state = formula_design(formula, prostate)
+    X, _y, _g, state = formula_design(formula, prostate_frame)
     again = FormulaDesign.from_dict(json.loads(json.dumps(state.to_dict())))
-    rows = prostate.iloc[10:20]
+    rows = prostate_frame.iloc[10:20]
     # new rows are centred with the fit's mean and the fit's polynomial basis, not their own
     pd.testing.assert_frame_equal(again.transform(rows), X.iloc[10:20])
     assert again.terms == state.terms and again.levels == state.levels
 
 
-def test_groups_by_term(prostate):
+def test_groups_by_term(prostate_frame):
     _X, _y, groups, _s = formula_design(
-        FORMULA, prostate, groups={"size": ["lcavol", "lweight"], "grade": ["C(gleason)"]}
+        FORMULA, prostate_frame, groups={"size": ["lcavol", "lweight"], "grade": ["C(gleason)"]}
     )
     assert groups == {
         "size": ["lcavol", "lweight"],
@@ -129,9 +116,9 @@ def test_groups_by_term(prostate):
         "svi:lcp": ["svi:lcp"],
     }
     with pytest.raises(ValueError, match="not a term of the formula"):
-        formula_design(FORMULA, prostate, groups={"g": ["age"]})
+        formula_design(FORMULA, prostate_frame, groups={"g": ["age"]})
     with pytest.raises(ValueError, match="one label per term"):
-        formula_design(FORMULA, prostate, groups=["a", "b"])
+        formula_design(FORMULA, prostate_frame, groups=["a", "b"])
 
 
 @pytest.mark.parametrize(
@@ -147,25 +134,36 @@ def test_groups_by_term(prostate):
         ("nosuch ~ lcavol", "'nosuch' is not a column"),
     ],
 )
-def test_formula_errors(prostate, formula, message):
+def test_formula_errors(prostate_frame, formula, message):
     with pytest.raises(ValueError, match=message):
-        build_model(formula, data=prostate, prior=priors.Gaussian(1.0))
+        build_model(formula, data=prostate_frame, prior=priors.Gaussian(1.0))
 
 
-def test_formula_input_checks(prostate):
+def test_formula_input_checks(prostate_frame):
     with pytest.raises(ValueError, match=r"'lcavol' used by the formula has 1 missing"):
-        holed = prostate.assign(lcavol=prostate["lcavol"].where(prostate.index != 5))
+        holed = prostate_frame.assign(
+            lcavol=prostate_frame["lcavol"].where(prostate_frame.index != 5)
+        )
         build_model(FORMULA, data=holed, prior=priors.Gaussian(1.0))
     with pytest.raises(ValueError, match="names the response 'lpsa'; pass y=None"):
-        build_model(FORMULA, prostate["lpsa"], data=prostate, prior=priors.Gaussian(1.0))
+        build_model(
+            FORMULA, prostate_frame["lpsa"], data=prostate_frame, prior=priors.Gaussian(1.0)
+        )
     with pytest.raises(TypeError, match="data must be a pandas DataFrame"):
-        build_model(FORMULA, data=prostate.to_numpy(), prior=priors.Gaussian(1.0))
+        build_model(FORMULA, data=prostate_frame.to_numpy(), prior=priors.Gaussian(1.0))
     with pytest.raises(TypeError, match="data= goes with a formula"):
-        build_model(prostate[["lcavol"]], prostate["lpsa"], data=prostate, prior=priors.Laplace())
+        build_model(
+            prostate_frame[["lcavol"]],
+            prostate_frame["lpsa"],
+            data=prostate_frame,
+            prior=priors.Laplace(),
+        )
     with pytest.raises(TypeError, match="needs y"):
-        build_model(prostate[["lcavol"]], prior=priors.Laplace())
+        build_model(prostate_frame[["lcavol"]], prior=priors.Laplace())
     # a formula without a left-hand side takes y
-    model = build_model("~ lcavol + svi", prostate["lpsa"], data=prostate, prior=priors.Laplace())
+    model = build_model(
+        "~ lcavol + svi", prostate_frame["lpsa"], data=prostate_frame, prior=priors.Laplace()
+    )
     assert list(model.coords["feature"]) == ["lcavol", "svi"]
 
 

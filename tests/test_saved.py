@@ -7,7 +7,6 @@ predictions, never posterior accuracy.
 from __future__ import annotations
 
 import json
-import logging
 import pickle
 
 import numpy as np
@@ -16,7 +15,7 @@ import pytest
 from sklearn.base import clone
 
 from shrinkage import priors
-from shrinkage.datasets import load_prostate, load_saheart
+from shrinkage.datasets import load_saheart
 from shrinkage.estimators import BayesianLogisticRegression, BayesianRegression
 from shrinkage.model import build_model, get_spec
 from shrinkage.saved import DESIGN_FILE, SPEC_FILE, load, save
@@ -25,31 +24,19 @@ TINY = dict(draws=30, tune=30, chains=1, sampler="pymc", random_state=3)
 FORMULA = "lpsa ~ lcavol + lweight + C(gleason) + svi:lcp"
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _fast_compile():
-    import pytensor
-
-    logging.getLogger("pymc").setLevel(logging.ERROR)
-    with pytensor.config.change_flags(mode="FAST_COMPILE"):
-        yield
+pytestmark = pytest.mark.usefixtures("fast_compile_module")
 
 
 @pytest.fixture(scope="module")
-def prostate() -> pd.DataFrame:
-    X, y = load_prostate()
-    return X.assign(lpsa=y)
-
-
-@pytest.fixture(scope="module")
-def formula_fit(prostate):
-    return BayesianRegression(formula=FORMULA, prior="laplace", **TINY).fit(prostate)
+def formula_fit(prostate_frame):
+    return BayesianRegression(formula=FORMULA, prior="laplace", **TINY).fit(prostate_frame)
 
 
 def _all_predictions(est, X):
     return est.predict(X, return_std=True, return_interval=0.9)
 
 
-def test_formula_estimator_names_and_params(formula_fit, prostate):
+def test_formula_estimator_names_and_params(formula_fit, prostate_frame):
     assert list(formula_fit.coef_.index) == [
         "lcavol",
         "lweight",
@@ -62,11 +49,13 @@ def test_formula_estimator_names_and_params(formula_fit, prostate):
     assert list(formula_fit.map_coef_.index) == list(formula_fit.coef_.index)
     assert clone(formula_fit).get_params()["formula"] == FORMULA
     # the formula names the response: score reads it from the data
-    assert formula_fit.score(prostate) == formula_fit.score(prostate, prostate["lpsa"])
+    assert formula_fit.score(prostate_frame) == formula_fit.score(
+        prostate_frame, prostate_frame["lpsa"]
+    )
 
 
-def test_formula_predict_category_order_and_unseen_level(formula_fit, prostate):
-    rows = prostate.iloc[[0, 30, 60, 96]]
+def test_formula_predict_category_order_and_unseen_level(formula_fit, prostate_frame):
+    rows = prostate_frame.iloc[[0, 30, 60, 96]]
     base = formula_fit.predict(rows)
     reordered = rows.assign(gleason=pd.Categorical(rows["gleason"], categories=[9, 8, 7, 6]))
     np.testing.assert_array_equal(formula_fit.predict(reordered), base)
@@ -78,8 +67,8 @@ def test_formula_predict_category_order_and_unseen_level(formula_fit, prostate):
         formula_fit.predict(rows.to_numpy())
 
 
-def test_save_load_predict_bit_identical(formula_fit, prostate, tmp_path):
-    rows = prostate.iloc[::7]
+def test_save_load_predict_bit_identical(formula_fit, prostate_frame, tmp_path):
+    rows = prostate_frame.iloc[::7]
     before = _all_predictions(formula_fit, rows)
     folder = save(tmp_path / "fit", formula_fit)
     assert {p.name for p in folder.iterdir()} == {"model.json", "posterior.nc", "design.nc"}
@@ -98,10 +87,10 @@ def test_save_load_predict_bit_identical(formula_fit, prostate, tmp_path):
     np.testing.assert_array_equal(again.predict(rows), before[0])
 
 
-def test_matrix_fit_round_trip(prostate, tmp_path):
-    X = prostate.drop(columns=["lpsa"]).to_numpy()[:, :4]
+def test_matrix_fit_round_trip(prostate_frame, tmp_path):
+    X = prostate_frame.drop(columns=["lpsa"]).to_numpy()[:, :4]
     est = BayesianRegression(prior=priors.GroupLasso(1.0), groups=[0, 0, 1, 1], **TINY)
-    est.fit(X, prostate["lpsa"].to_numpy())
+    est.fit(X, prostate_frame["lpsa"].to_numpy())
     loaded = load(save(tmp_path / "m", est))
     for a, b in zip(_all_predictions(est, X), _all_predictions(loaded, X), strict=True):
         np.testing.assert_array_equal(a, b)
@@ -121,19 +110,19 @@ def test_logistic_formula_round_trip(tmp_path):
     assert loaded.score(df) == est.score(df)
 
 
-def test_save_from_model_and_draws(prostate, tmp_path):
+def test_save_from_model_and_draws(prostate_frame, tmp_path):
     from shrinkage.inference import sample
 
-    model = build_model(FORMULA, data=prostate, prior=priors.Gaussian(1.0))
+    model = build_model(FORMULA, data=prostate_frame, prior=priors.Gaussian(1.0))
     idata = sample(model, **{k: v for k, v in TINY.items() if k != "random_state"}, random_seed=3)
     loaded = load(save(tmp_path / "model", model, idata))
     assert type(loaded) is BayesianRegression and loaded.map_coef_ is None
     mean = idata["posterior"]["beta_original"].mean(("chain", "draw")).to_numpy()
     np.testing.assert_array_equal(loaded.coef_.to_numpy(), mean)
     # identity link: the predictive mean is intercept_ + X coef_ (up to rounding, 1e-12 rel)
-    design = get_spec(model).formula.transform(prostate)
+    design = get_spec(model).formula.transform(prostate_frame)
     expected = loaded.intercept_ + design.to_numpy() @ loaded.coef_.to_numpy()
-    np.testing.assert_allclose(loaded.predict(prostate), expected, rtol=1e-12)
+    np.testing.assert_allclose(loaded.predict(prostate_frame), expected, rtol=1e-12)
     with pytest.raises(TypeError, match="needs its draws"):
         save(tmp_path / "nodraws", model)
 
@@ -170,10 +159,10 @@ def test_multi_output_is_refused(rng, tmp_path):
 
 
 @pytest.mark.slow
-def test_formula_estimator_in_cross_validation(prostate):
+def test_formula_estimator_in_cross_validation(prostate_frame):
     from sklearn.model_selection import KFold, cross_val_score
 
     est = BayesianRegression(formula=FORMULA, prior="laplace", **TINY)
     # y=None: each fold's fit and score read lpsa from the formula
-    scores = cross_val_score(est, prostate, cv=KFold(2, shuffle=True, random_state=0))
+    scores = cross_val_score(est, prostate_frame, cv=KFold(2, shuffle=True, random_state=0))
     assert scores.shape == (2,) and np.all(np.isfinite(scores))
