@@ -63,3 +63,24 @@ def synthetic_xy():
     w = np.zeros(p)
     w[:5] = [2.0, -1.5, 1.0, 0.5, -0.8]
     return X, X @ w + 3.0 + rng.standard_normal(n)
+
+
+@pytest.fixture(scope="module")
+def fast_compile_module():
+    """PyTensor FAST_COMPILE (and PyMC's chatter off) for a module of tiny fits."""
+    import logging
+
+    import pytensor
+
+    logging.getLogger("pymc").setLevel(logging.ERROR)
+    with pytensor.config.change_flags(mode="FAST_COMPILE"):
+        yield
+
+
+@pytest.fixture(scope="module")
+def prostate_frame():
+    """The prostate data (ESL 3.2) as one DataFrame, the response ``lpsa`` included."""
+    from shrinkage.datasets import load_prostate
+
+    X, y = load_prostate()
+    return X.assign(lpsa=y)

@@ -14,7 +14,7 @@ with ``Z`` the (standardized) design held in ``pm.Data("X")``, ``beta`` on that 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -23,21 +23,26 @@ import pytensor.tensor as pt
 
 from shrinkage.design import Design
 from shrinkage.families import Family, get_family
+from shrinkage.formula import FormulaDesign, formula_design
 from shrinkage.priors import BuildContext, Prior
 
-__all__ = ["ModelSpec", "build_model", "get_spec", "set_predictors"]
+__all__ = ["ModelSpec", "build_model", "get_spec", "set_predictors", "with_formula"]
 
 _SPEC_ATTR = "_shrinkage_spec"
 
 
 @dataclass(frozen=True)
 class ModelSpec:
-    """What a model was built from: the design, prior, family and intercept option."""
+    """What a model was built from: the design, prior, family, intercept option and formula.
+
+    ``formula`` (a :class:`shrinkage.formula.FormulaDesign`) is None for a matrix fit.
+    """
 
     design: Design
     prior: Prior
     family: Family
     intercept: bool | str
+    formula: FormulaDesign | None = None
 
 
 def get_spec(model: pm.Model) -> ModelSpec:
@@ -64,20 +69,24 @@ def _check_combination(prior: Prior, family: Family, design: Design) -> None:
 
 def build_model(
     X: Any,
-    y: Any,
+    y: Any = None,
     *,
     prior: Prior,
     family: str | Family = "gaussian",
     groups: Sequence[Any] | Mapping[Any, Sequence[Any]] | None = None,
     standardize: bool = True,
     intercept: bool | str = True,
+    data: Any = None,
 ) -> pm.Model:
     """Build a shrinkage regression as a ``pymc.Model``.
 
     Parameters
     ----------
-    X : array-like or DataFrame, shape (n, p)
+    X : array-like, DataFrame (n, p), or a formula string
+        The predictors, or a formula such as ``"y ~ x1 + C(g) + x2:x3"`` read from ``data``
+        (:mod:`shrinkage.formula`: readable column names, categorical terms become groups).
     y : array-like, shape (n,) or (n, k) for ``family="multi_gaussian"``
+        Required unless ``X`` is a formula with a left-hand side.
     prior : shrinkage.priors.Prior
         Prior on the coefficients of the (standardized) design.
     family : str or shrinkage.families.Family
@@ -92,6 +101,8 @@ def build_model(
         ``True``: ``intercept ~ Normal(mean, 2.5 sd)`` of the response on the model's scale
         (logit / log scale: ``Normal(0 or log mean(y), 2.5)``); ``"flat"``: improper flat prior;
         ``False``: no intercept.
+    data : DataFrame, optional
+        The data a formula ``X`` reads (only with a formula).
 
     Returns
     -------
@@ -105,8 +116,18 @@ def build_model(
     ValueError
         For invalid combinations: group priors without groups (single output); priors other
         than Gaussian, Laplace, ElasticNet, GroupLasso, GroupHorseshoe with the multi-output
-        family; a 2-D ``y`` with a single-output family and vice versa.
+        family; a 2-D ``y`` with a single-output family and vice versa; formula problems
+        (see :func:`shrinkage.formula.formula_design`).
+    TypeError
+        ``data=`` without a formula, or no ``y`` without a formula.
     """
+    formula = None
+    if isinstance(X, str):
+        X, y, groups, formula = formula_design(X, data, y, groups)
+    elif data is not None:
+        raise TypeError("data= goes with a formula: build_model('y ~ x1 + x2', data=df, ...)")
+    elif y is None:
+        raise TypeError("build_model needs y, or a formula 'y ~ ...' with data=")
     if intercept not in (True, False, "flat"):
         raise ValueError(f"intercept must be True, False or 'flat'; got {intercept!r}")
     family = get_family(family)
@@ -146,7 +167,13 @@ def build_model(
         a = _build_intercept(intercept, family, design, out_dims)
         family.build_linear_likelihood(X_data, beta, a, y_data, sigma, y_dims, design.X, design.y)
         _original_scale(design, beta, a, beta_dims, out_dims)
-    setattr(model, _SPEC_ATTR, ModelSpec(design, prior, family, intercept))
+    setattr(model, _SPEC_ATTR, ModelSpec(design, prior, family, intercept, formula))
+    return model
+
+
+def with_formula(model: pm.Model, formula: FormulaDesign | None) -> pm.Model:
+    """Attach a fitted formula to a model built from its design frame; return the model."""
+    setattr(model, _SPEC_ATTR, replace(get_spec(model), formula=formula))
     return model
 
 
@@ -182,6 +209,8 @@ def set_predictors(model: pm.Model, X_new: Any) -> None:
     ``y_center`` for Gaussian-type families with ``standardize=True``).
     """
     spec = get_spec(model)
+    if spec.formula is not None:  # a formula model reads new data through its formula
+        X_new = spec.formula.transform(X_new)
     Z = spec.design.transform(X_new)
     k = spec.design.n_outputs
     y_dummy = np.zeros(Z.shape[0]) if k is None else np.zeros((Z.shape[0], k))
