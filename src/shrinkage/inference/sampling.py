@@ -158,6 +158,8 @@ def _check_target_accept(value: float | None) -> None:
 
 def _backend(sampler: str, form: str, spec: ModelSpec) -> Backend:
     """The backend ``sampler`` and ``form`` pick for ``spec`` (Gibbs ignores ``form``)."""
+    if getattr(spec.design, "out_of_core", False):
+        return _out_of_core_backend(sampler, form)
     library = _resolve_sampler(sampler, spec)
     if library == "gibbs":
         from shrinkage.inference.gibbs.adapter import Gibbs
@@ -183,3 +185,16 @@ def _resolve_form(form: str, spec: ModelSpec) -> str:
     if form == "auto":
         return "marginal" if marginal_supported(spec) else "noncentred"
     return form
+
+
+def _out_of_core_backend(sampler: str, form: str) -> Backend:
+    """NUTS on the sufficient-statistics model: the only backend that needs no rows."""
+    if sampler == "gibbs" or form == "marginal":
+        what = "sampler='gibbs'" if sampler == "gibbs" else "form='marginal'"
+        raise ValueError(
+            f"{what} needs the rows in memory; on out-of-core (Dask) data the model samples "
+            "with NUTS on the sufficient statistics (sampler='auto', form='auto')"
+        )
+    if form not in ("auto", "noncentred"):
+        raise ValueError(f"form must be 'auto', 'marginal' or 'noncentred'; got {form!r}")
+    return Nuts(_resolve_sampler(sampler))

@@ -88,7 +88,7 @@ def build_marginal_model(spec: ModelSpec, method: str = "auto") -> pm.Model:
             noise_sigma=sigma,
         )
         sd = pm.Deterministic(_SD, spec.prior.build_scale(ctx), dims="feature")
-        a = _build_intercept(spec.intercept, family, design, None)
+        a = _build_intercept(spec.intercept, family, design.y, None)
         pm.Potential("y_marginal", op.logp(sd**2, pm.math.sqr(sigma), a))
     return model
 
