@@ -120,3 +120,60 @@ def test_a_killed_worker_changes_nothing(dask_client):
     np.testing.assert_array_equal(got.xtx, ref.xtx)
     np.testing.assert_array_equal(got.xty, ref.xty)
     assert got.n == ref.n and got.yty == ref.yty
+
+
+def test_estimator_fit_and_predict_on_dask(dask_client, data):
+    import pickle
+
+    import dask
+
+    from shrinkage.estimators import LaplacePriorRegression
+
+    X, y, Xd, yd = data
+    est = LaplacePriorRegression(draws=100, tune=100, chains=1, progressbar=False, random_state=0)
+    est.fit(Xd, yd)
+    assert est.idata_.attrs["n_obs"] == len(y) and "log_likelihood" not in est.idata_.children
+    pred = est.predict(da.from_array(X[:300], chunks=(100, 8)))
+    assert isinstance(pred, dask.array.Array)  # lazy: nothing computed on the client
+    # the same mean coefficients through numpy: equal to rounding (one matrix product)
+    np.testing.assert_allclose(pred.compute(), est.predict(X[:300]), rtol=1e-12)
+    with pytest.raises(ValueError, match="not available for Dask input"):
+        est.predict(Xd, return_std=True)
+    again = pickle.loads(pickle.dumps(est))  # rebuilt from the statistics, no rows needed
+    np.testing.assert_allclose(again.predict(X[:5]), est.predict(X[:5]), rtol=1e-12)
+    assert "not available out of core" in est.report().loo_error
+
+
+def _draws(dt) -> dict[str, np.ndarray]:
+    post = dt["posterior"]
+    out = {"sigma": post["sigma"].values, "intercept": post["intercept"].values}
+    for j in range(post["beta"].shape[-1]):
+        out[f"beta[{j}]"] = post["beta"].values[..., j]
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("prior", [priors.Horseshoe(), priors.Laplace(0.3)], ids=["hs", "lap"])
+def test_posterior_from_dask_matches_in_memory(dask_client, data, prior):
+    """Means and sds agree within Monte Carlo error.
+
+    z = (m_dask - m_mem) / sqrt(mcse_dask^2 + mcse_mem^2) with ArviZ's MCSE (sd/sqrt(ESS)), and
+    likewise for the sds; |z| <= 4 over ~2 x 10 comparisons gives a false alarm ~1e-3 per test
+    (Bonferroni). The two fits are independent chains (different seeds), in memory with the
+    default form (the marginal form for the horseshoe), out of core NUTS on the statistics.
+    """
+    import arviz as az
+
+    X, y, Xd, yd = data
+    kw = {"draws": 1000, "tune": 500, "chains": 2, "progressbar": False}
+    mem = _draws(sample(build_model(X, y, prior=prior), random_seed=1, **kw))
+    ooc = _draws(sample(build_model(Xd, yd, prior=prior), random_seed=2, **kw))
+    bad = []
+    for key in mem:
+        a, b = ooc[key], mem[key]
+        for stat, method in ((np.mean, "mean"), (np.std, "sd")):
+            se = np.hypot(az.mcse(a, method=method), az.mcse(b, method=method))
+            z = float((stat(a) - stat(b)) / se)
+            if abs(z) > 4:
+                bad.append((key, method, z))
+    assert not bad, bad

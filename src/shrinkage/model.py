@@ -151,9 +151,15 @@ def build_model(
 
 
 def _design(X: Any, y: Any, family: Family, groups, standardize: bool) -> Design:
-    """The in-memory :class:`Design`, or a :class:`GramDesign` for Dask inputs (one pass)."""
+    """The in-memory :class:`Design`, or a :class:`GramDesign` for Dask inputs (one pass).
+
+    A :class:`GramDesign` passed as ``X`` (``y=None``; an out-of-core fit being rebuilt after
+    unpickling) is reused as it is: its statistics are all the data there is.
+    """
     from shrinkage.outofcore import is_dask
 
+    if getattr(X, "out_of_core", False) and y is None:
+        return X
     if not (is_dask(X) or is_dask(y)):
         return Design(
             X, y, groups=groups, standardize=standardize, standardize_y=family.standardize_y

@@ -32,7 +32,7 @@ def assemble(
     children = dict(draws.groups)
     post = children["posterior"]
     if getattr(design, "out_of_core", False):
-        return _out_of_core(spec, children, draws, log_likelihood)
+        return _out_of_core(spec, children, draws)
     if draws.log_likelihood is not None:
         children["log_likelihood"] = _pointwise(draws.log_likelihood, post, model, design.n_obs)
     if "observed_data" not in children:
@@ -70,7 +70,7 @@ LOO_UNAVAILABLE = (
 )
 
 
-def _out_of_core(spec: ModelSpec, children: dict, draws: Draws, log_likelihood: bool):
+def _out_of_core(spec: ModelSpec, children: dict, draws: Draws):
     """The layout without the rows: no ``observed_data``, ``X`` or pointwise log-likelihood."""
     for group in ("observed_data", "constant_data", "log_likelihood"):
         children.pop(group, None)
@@ -82,8 +82,7 @@ def _out_of_core(spec: ModelSpec, children: dict, draws: Draws, log_likelihood: 
     dt.attrs["shrinkage_family"] = spec.family.name
     dt.attrs["n_obs"] = spec.design.n_obs
     dt.attrs["out_of_core"] = 1
-    if log_likelihood:
-        dt.attrs["loo_unavailable"] = LOO_UNAVAILABLE
+    dt.attrs["loo_unavailable"] = LOO_UNAVAILABLE  # whatever log_likelihood asked
     return dt
 
 
