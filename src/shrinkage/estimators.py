@@ -385,9 +385,7 @@ def _rebuild_model(spec):
 
     d = spec.design
     if getattr(d, "out_of_core", False):  # its statistics are the data: build_model reuses it
-        return build_model(
-            d, None, prior=spec.prior, family=spec.family, intercept=spec.intercept
-        )
+        return build_model(d, None, prior=spec.prior, family=spec.family, intercept=spec.intercept)
     X = pd.DataFrame(d.X_raw, columns=d.feature_names, index=d.obs_names)
     groups = None if d.groups is None else [d.group_names[g] for g in d.groups]
     model = build_model(
