@@ -28,6 +28,8 @@ from shrinkage.outofcore.stats import GramStats, _frame_spec, gram_stats
 
 __all__ = ["GramDesign"]
 
+Groups = Sequence[Any] | Mapping[Any, Sequence[Any]] | None
+
 
 class GramDesign(Design):
     """A :class:`~shrinkage.design.Design` whose rows stay in a Dask collection.
@@ -36,7 +38,8 @@ class GramDesign(Design):
     ----------
     X, y : Dask array / dataframe and array / series
         Predictors and response, split at the same rows (see :func:`gram_stats`).
-    groups, standardize, standardize_y : as :class:`~shrinkage.design.Design`.
+    **options
+        ``groups``, ``standardize``, ``standardize_y``: as :class:`~shrinkage.design.Design`.
 
     Attributes
     ----------
@@ -51,15 +54,12 @@ class GramDesign(Design):
 
     out_of_core = True
 
-    def __init__(
-        self,
-        X: Any,
-        y: Any,
-        *,
-        groups: Sequence[Any] | Mapping[Any, Sequence[Any]] | None = None,
-        standardize: bool = True,
-        standardize_y: bool = True,
-    ) -> None:
+    def __init__(self, X: Any, y: Any, **options: Any) -> None:
+        groups: Groups = options.pop("groups", None)
+        standardize = bool(options.pop("standardize", True))
+        standardize_y = bool(options.pop("standardize_y", True))
+        if options:
+            raise TypeError(f"unknown option(s) {sorted(options)}")
         raw = gram_stats(X, y)
         self.raw_stats = raw
         self.standardize = bool(standardize)
