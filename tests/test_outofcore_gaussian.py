@@ -87,12 +87,28 @@ def test_non_gaussian_family_names_the_alternatives(dask_client, data):
         build_model(Xd, yd, prior=priors.Laplace(1.0), family="student_t")
 
 
-def test_gibbs_and_marginal_need_the_rows(dask_client, data):
+def test_marginal_form_and_row_sweeping_gibbs_are_refused(dask_client, data):
     _, _, Xd, yd = data
     model = build_model(Xd, yd, prior=priors.Horseshoe())
-    for kw in ({"sampler": "gibbs"}, {"form": "marginal"}):
-        with pytest.raises(ValueError, match="needs the rows in memory"):
-            sample(model, draws=10, tune=10, chains=1, **kw)
+    with pytest.raises(ValueError, match="form='marginal' needs the rows in memory"):
+        sample(model, draws=10, tune=10, chains=1, form="marginal")
+    with pytest.raises(ValueError, match=r"sweep over the rows.*not available out of core"):
+        sample(model, draws=10, tune=10, chains=1, sampler="gibbs")
+
+
+@pytest.mark.parametrize("name", ["laplace", "group_lasso"])
+def test_gibbs_on_the_gram_repeats_the_in_memory_chain(dask_client, data, name):
+    """Same seed, same updates: the Rue draw from X'X gives the in-memory draws."""
+    X, y, Xd, yd = data
+    prior, groups = PRIORS[name]
+    kw = {"draws": 50, "tune": 20, "chains": 1, "sampler": "gibbs", "random_seed": 3}
+    mem = sample(build_model(X, y, prior=prior, groups=groups), **kw)["posterior"]
+    ooc = sample(build_model(Xd, yd, prior=prior, groups=groups), **kw)["posterior"]
+    assert set(ooc.data_vars) == set(mem.data_vars)
+    # the two X'X differ by rounding (~1e-16 relative) and nothing amplifies it over 70 sweeps
+    # (measured: 2e-15); 1e-10 would still catch any change of the chain
+    for var in ooc.data_vars:
+        np.testing.assert_allclose(ooc[var].values, mem[var].values, rtol=0, atol=1e-10)
 
 
 def test_a_killed_worker_changes_nothing(dask_client):

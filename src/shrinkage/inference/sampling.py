@@ -188,12 +188,15 @@ def _resolve_form(form: str, spec: ModelSpec) -> str:
 
 
 def _out_of_core_backend(sampler: str, form: str) -> Backend:
-    """NUTS on the sufficient-statistics model: the only backend that needs no rows."""
-    if sampler == "gibbs" or form == "marginal":
-        what = "sampler='gibbs'" if sampler == "gibbs" else "form='marginal'"
+    """NUTS on the sufficient-statistics model, or Gibbs with the Rue draw on ``X'X``."""
+    if sampler == "gibbs":
+        from shrinkage.inference.gibbs.adapter import Gibbs
+
+        return Gibbs()  # its core refuses the priors whose updates sweep over the rows
+    if form == "marginal":
         raise ValueError(
-            f"{what} needs the rows in memory; on out-of-core (Dask) data the model samples "
-            "with NUTS on the sufficient statistics (sampler='auto', form='auto')"
+            "form='marginal' needs the rows in memory; on out-of-core (Dask) data the model "
+            "samples with NUTS on the sufficient statistics (form='auto') or sampler='gibbs'"
         )
     if form not in ("auto", "noncentred"):
         raise ValueError(f"form must be 'auto', 'marginal' or 'noncentred'; got {form!r}")
