@@ -87,13 +87,32 @@ def test_non_gaussian_family_names_the_alternatives(dask_client, data):
         build_model(Xd, yd, prior=priors.Laplace(1.0), family="student_t")
 
 
-def test_marginal_form_and_row_sweeping_gibbs_are_refused(dask_client, data):
+def test_row_sweeping_gibbs_is_refused(dask_client, data):
     _, _, Xd, yd = data
     model = build_model(Xd, yd, prior=priors.Horseshoe())
-    with pytest.raises(ValueError, match="form='marginal' needs the rows in memory"):
-        sample(model, draws=10, tune=10, chains=1, form="marginal")
     with pytest.raises(ValueError, match=r"sweep over the rows.*not available out of core"):
         sample(model, draws=10, tune=10, chains=1, sampler="gibbs")
+
+
+def test_marginal_likelihood_from_the_statistics(dask_client, data):
+    """The collapsed likelihood and its gradient from GramStats equal those from the rows."""
+    from shrinkage.inference.marginal.op import MarginalGaussian, marginal_logp_grad
+    from shrinkage.model import get_spec
+
+    X, y, Xd, yd = data
+    mem = get_spec(build_model(X, y, prior=priors.Horseshoe())).design
+    ooc = get_spec(build_model(Xd, yd, prior=priors.Horseshoe())).design
+    rows, stats = MarginalGaussian(mem.X, mem.y).data, MarginalGaussian(ooc.stats, None).data
+    rng = np.random.default_rng(3)
+    for d in (rng.uniform(0, 2, 8), np.r_[1e-12, 1e9, np.ones(6)]):  # 1e9: a flat column
+        for s2, a in ((0.3, 0.0), (1.0, 0.2)):
+            got = marginal_logp_grad(stats, d, s2, a)
+            ref = marginal_logp_grad(rows, d, s2, a)
+            for g, r in zip(got, ref, strict=True):
+                # Cholesky of X'X vs QR of X and the statistics' rounding: measured <= 3e-12
+                # relative to max(1, |value|); 1e-9 still catches any missing term
+                scale = max(1.0, float(np.max(np.abs(r))))
+                assert np.max(np.abs(np.asarray(g) - r)) <= 1e-9 * scale
 
 
 @pytest.mark.parametrize("name", ["laplace", "group_lasso"])
@@ -175,8 +194,9 @@ def test_posterior_from_dask_matches_in_memory(dask_client, data, prior):
 
     z = (m_dask - m_mem) / sqrt(mcse_dask^2 + mcse_mem^2) with ArviZ's MCSE (sd/sqrt(ESS)), and
     likewise for the sds; |z| <= 4 over ~2 x 10 comparisons gives a false alarm ~1e-3 per test
-    (Bonferroni). The two fits are independent chains (different seeds), in memory with the
-    default form (the marginal form for the horseshoe), out of core NUTS on the statistics.
+    (Bonferroni). The two fits are independent chains (different seeds) with the default
+    forms: the marginal form for the horseshoe (p-space: from the rows' QR in memory, from the
+    Gram's Cholesky out of core), NUTS on the sufficient statistics for the Laplace prior.
     """
     import arviz as az
 

@@ -158,8 +158,6 @@ def _check_target_accept(value: float | None) -> None:
 
 def _backend(sampler: str, form: str, spec: ModelSpec) -> Backend:
     """The backend ``sampler`` and ``form`` pick for ``spec`` (Gibbs ignores ``form``)."""
-    if getattr(spec.design, "out_of_core", False):
-        return _out_of_core_backend(sampler, form)
     library = _resolve_sampler(sampler, spec)
     if library == "gibbs":
         from shrinkage.inference.gibbs.adapter import Gibbs
@@ -185,19 +183,3 @@ def _resolve_form(form: str, spec: ModelSpec) -> str:
     if form == "auto":
         return "marginal" if marginal_supported(spec) else "noncentred"
     return form
-
-
-def _out_of_core_backend(sampler: str, form: str) -> Backend:
-    """NUTS on the sufficient-statistics model, or Gibbs with the Rue draw on ``X'X``."""
-    if sampler == "gibbs":
-        from shrinkage.inference.gibbs.adapter import Gibbs
-
-        return Gibbs()  # its core refuses the priors whose updates sweep over the rows
-    if form == "marginal":
-        raise ValueError(
-            "form='marginal' needs the rows in memory; on out-of-core (Dask) data the model "
-            "samples with NUTS on the sufficient statistics (form='auto') or sampler='gibbs'"
-        )
-    if form not in ("auto", "noncentred"):
-        raise ValueError(f"form must be 'auto', 'marginal' or 'noncentred'; got {form!r}")
-    return Nuts(_resolve_sampler(sampler))
