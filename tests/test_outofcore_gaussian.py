@@ -145,10 +145,18 @@ def test_a_killed_worker_changes_nothing(dask_client):
     ref = gram_stats(da.from_array(X, chunks=(200, 4)), yd)
     before = set(dask_client.run(os.getpid).values())
     victim = sorted(before)[0]
-    killer = threading.Timer(0.6, os.kill, (victim, signal.SIGKILL))
+    killed_at = []
+
+    def kill():
+        os.kill(victim, signal.SIGKILL)
+        killed_at.append(time.monotonic())
+
+    killer = threading.Timer(0.6, kill)
     killer.start()
     got = gram_stats(Xd, yd)
+    done_at = time.monotonic()
     killer.join()
+    assert killed_at and killed_at[0] < done_at  # killed while the pass was running
     after = set(dask_client.run(os.getpid).values())
     assert victim not in after  # the worker really died (its nanny started a new one)
     # the same partitions merged by the same tree: identical to the last bit
