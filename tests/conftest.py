@@ -84,3 +84,17 @@ def prostate_frame():
 
     X, y = load_prostate()
     return X.assign(lpsa=y)
+
+
+@pytest.fixture(scope="session")
+def dask_client():
+    """A real two-process Dask cluster for the out-of-core tests, closed at session end."""
+    from distributed import Client, LocalCluster
+
+    cluster = LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    )
+    client = Client(cluster)
+    yield client
+    client.close()
+    cluster.close()
