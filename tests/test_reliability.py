@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
+from sklearn.exceptions import ConvergenceWarning
 
 from shrinkage import priors
 from shrinkage.crosscheck import cross_check
@@ -375,3 +376,17 @@ def test_column_of_only_missing_values_is_named(rng):
     X = pd.DataFrame({"a": rng.normal(size=4), "empty": pd.Series([None] * 4, dtype=object)})
     with pytest.raises(ValueError, match="column 'empty' holds only missing values"):
         Design(X, rng.normal(size=4))
+
+
+def test_estimator_leaves_map_unset_when_the_posterior_has_no_mode():
+    """n = p = 3 with sigma estimated: find_map warns that there is no mode (see
+    tests/test_find_map.py); the estimator must not report the point it stopped at as the MAP."""
+    from shrinkage.estimators import BayesianLassoRegression
+
+    rng = np.random.default_rng(2)
+    X, y = rng.normal(size=(3, 3)), rng.normal(size=3)
+    est = BayesianLassoRegression(sampler="pymc", **TINY)
+    with pytest.warns(ConvergenceWarning, match="posterior has no mode"):
+        est.fit(X, y)
+    assert est.map_coef_ is None and est.map_intercept_ is None
+    assert np.all(np.isfinite(est.coef_))  # the posterior itself is proper and was sampled

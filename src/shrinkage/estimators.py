@@ -254,6 +254,8 @@ class _BayesianLinearModel(BaseEstimator):
             from shrinkage.inference import find_map
 
             result = find_map(self.model_)
+            if result.no_mode:  # find_map warned why; a point on the way to the edge is no MAP
+                return
             self.map_coef_ = self._as_coef(np.asarray(result["beta_original"], dtype=float))
             self.map_intercept_ = float(result["intercept_original"])
 
@@ -437,7 +439,8 @@ class BayesianRegression(RegressorMixin, _BayesianLinearModel):
         Posterior mean of the intercept on the original scale.
     map_coef_, map_intercept_ : as ``coef_``, ``intercept_``, or None
         The exact MAP of :func:`shrinkage.find_map` on the original scale; None for the
-        horseshoe family (no mode), the Laplace likelihood and ``compute_map=False``.
+        horseshoe family (no mode), the Laplace likelihood, ``compute_map=False`` and when
+        ``find_map`` finds the posterior has no mode (e.g. ``n <= p + 1`` with ``sigma -> 0``).
     idata_ : xarray.DataTree
         The draws, from :func:`shrinkage.sample`.
     model_ : pymc.Model
