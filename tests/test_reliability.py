@@ -440,3 +440,10 @@ def test_estimator_leaves_map_unset_when_the_posterior_has_no_mode():
         est.fit(X, y)
     assert est.map_coef_ is None and est.map_intercept_ is None
     assert np.all(np.isfinite(est.coef_))  # the posterior itself is proper and was sampled
+
+
+def test_a_frame_without_columns_is_named(rng):
+    """Found by the bad-input tally (/work/scratch/rel3/tally.py): pandas' "No objects to
+    concatenate" used to escape from the design."""
+    with pytest.raises(ValueError, match="X is empty: the DataFrame has no columns"):
+        build_model(pd.DataFrame(index=range(5)), rng.normal(size=5), prior=priors.Laplace(1.0))
