@@ -64,7 +64,8 @@ def test_the_swap_is_undone_and_nests():
 
 @pytest.mark.slow  # compiles and samples a model (tens of seconds on a loaded machine)
 @pytest.mark.parametrize("sampler", ["nutpie", "pymc"])
-def test_sample_progress_bar_shows_a_positive_rate(sampler, capfd):
+def test_sample_progress_bar_shows_a_positive_rate(sampler, capfd, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "250")  # rich truncates the speed column at 80 columns
     rng = np.random.default_rng(0)
     X = rng.normal(size=(30, 2))
     model = build_model(X, X[:, 0] + rng.normal(size=30), prior=priors.Gaussian(1.0))
