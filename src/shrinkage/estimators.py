@@ -81,7 +81,9 @@ def _speed_line(idata: Any) -> str:
 
     PyMC's progress bar (pymc 6.4, ``RichProgressBackend.update``) leaves its speed column at
     its initial 0 when a chain ends before a non-final update came 0.25 s in, which is every
-    nutpie run: its last update is the final one. This line gives the real rate.
+    short nutpie run: its last update is the final one (our calls now swap in a backend that
+    sets it, :mod:`shrinkage.inference._progress`; the bar shows the per-chain sampling rate).
+    This line gives the rate of the whole call, compile and start-up included.
     """
     post = idata["posterior"]
     attrs = post.attrs
