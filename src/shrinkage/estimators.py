@@ -83,7 +83,8 @@ def _speed_line(idata: Any) -> str:
     its initial 0 when a chain ends before a non-final update came 0.25 s in, which is every
     short nutpie run: its last update is the final one (our calls now swap in a backend that
     sets it, :mod:`shrinkage.inference._progress`; the bar shows the per-chain sampling rate).
-    This line gives the rate of the whole call, compile and start-up included.
+    This line gives the rate over PyMC's ``sampling_time`` (all chains, the sampler's start-up
+    included, compilation not).
     """
     post = idata["posterior"]
     attrs = post.attrs
