@@ -129,6 +129,8 @@ def _expand_frame(
     it became, the levels per categorical column (reference first) and notes.
     """
     check_unique_columns(X)
+    if X.shape[1] == 0:
+        raise ValueError(f"X is empty: the DataFrame has no columns (shape {X.shape})")
     pieces: list[pd.DataFrame] = []
     origin: dict[str, list[str]] = {}
     levels_of: dict[str, list[Any]] = {}

@@ -82,7 +82,10 @@ def _speed_line(idata: Any) -> str:
 
     PyMC's progress bar (pymc 6.4, ``RichProgressBackend.update``) leaves its speed column at
     its initial 0 when a chain ends before a non-final update came 0.25 s in, which is every
-    nutpie run: its last update is the final one. This line gives the real rate.
+    short nutpie run: its last update is the final one (our calls now swap in a backend that
+    sets it, :mod:`shrinkage.inference._progress`; the bar shows the per-chain sampling rate).
+    This line gives the rate over PyMC's ``sampling_time`` (all chains, the sampler's start-up
+    included, compilation not).
     """
     post = idata["posterior"]
     attrs = post.attrs
@@ -297,6 +300,8 @@ class _BayesianLinearModel(BaseEstimator):
             from shrinkage.inference import find_map
 
             result = find_map(self.model_)
+            if result.no_mode:  # find_map warned why; a point on the way to the edge is no MAP
+                return
             self.map_coef_ = self._as_coef(np.asarray(result["beta_original"], dtype=float))
             self.map_intercept_ = float(result["intercept_original"])
 
@@ -497,7 +502,8 @@ class BayesianRegression(RegressorMixin, _BayesianLinearModel):
         Posterior mean of the intercept on the original scale.
     map_coef_, map_intercept_ : as ``coef_``, ``intercept_``, or None
         The exact MAP of :func:`shrinkage.find_map` on the original scale; None for the
-        horseshoe family (no mode), the Laplace likelihood and ``compute_map=False``.
+        horseshoe family (no mode), the Laplace likelihood, ``compute_map=False`` and when
+        ``find_map`` finds the posterior has no mode (e.g. ``n <= p + 1`` with ``sigma -> 0``).
     idata_ : xarray.DataTree
         The draws, from :func:`shrinkage.sample`.
     model_ : pymc.Model

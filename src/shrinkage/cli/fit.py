@@ -46,6 +46,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from shrinkage.cli._args import int_at_least
+from shrinkage.cli._args import seed as seed_type
 from shrinkage.cli._csv import parse_sep, read_data, refuse_stray_text
 from shrinkage.cli._interrupt import Interrupts, abandon
 from shrinkage.cli._output import OutputFolder
@@ -137,7 +139,7 @@ def add_fit_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--drop", action="append", default=[], metavar="COL", help="ignore a column")
     p.add_argument(
         "--max-levels",
-        type=int,
+        type=int_at_least(1),
         default=DEFAULT_MAX_LEVELS,
         help="most levels a text column may have to be encoded",
     )
@@ -154,9 +156,9 @@ def add_fit_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="write into a non-empty folder shrinkage did not write (files with the report's "
         "names are replaced, other files kept)",
     )
-    p.add_argument("--draws", type=int, default=1000, help="posterior draws per chain")
-    p.add_argument("--tune", type=int, default=1000, help="tuning steps per chain")
-    p.add_argument("--chains", type=int, default=4, help="number of chains")
+    p.add_argument("--draws", type=int_at_least(1), default=1000, help="posterior draws per chain")
+    p.add_argument("--tune", type=int_at_least(0), default=1000, help="tuning steps per chain")
+    p.add_argument("--chains", type=int_at_least(1), default=4, help="number of chains")
     p.add_argument(
         "--sampler",
         default="auto",
@@ -164,7 +166,7 @@ def add_fit_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="NUTS implementation (auto: nutpie when installed)",
     )
     p.add_argument(
-        "--seed", type=int, default=None, help="random seed of the sampler (default: none)"
+        "--seed", type=seed_type, default=None, help="random seed of the sampler (default: none)"
     )
     p.add_argument("--progress", action="store_true", help="show the sampler's progress bar")
     p.set_defaults(func=run_fit)

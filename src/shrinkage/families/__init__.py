@@ -106,9 +106,9 @@ class Family:
         of ``x_j`` moves the mean response by less than 0.1 sd(y). Gaussian-type families
         see a standardized ``y``, so the unit is 1. For a link ``g`` the change of the mean
         is ``beta_j dmu/deta`` (linearized at the mean of ``y``), so the unit is
-        ``sd(y) / (dmu/deta)``; with ``Var[y | eta]`` for ``sd(y)^2`` and ``dmu/deta`` (both
-        ``p(1-p)`` for Bernoulli, ``mu`` for Poisson) this is ``1 / sqrt(Var[y | eta])``:
-        Piironen & Vehtari's (2017) pseudo-sigma at the mean of ``y``.
+        ``sd(y) / (dmu/deta)``: ``1 / sqrt(p(1-p))`` for Bernoulli (where ``sd(y)^2 =
+        dmu/deta = p(1-p)``: Piironen & Vehtari's (2017) pseudo-sigma) and
+        ``max(sd(y), sqrt(mean(y))) / mean(y)`` for Poisson (docs/zero-clustering.md).
         """
         return 1.0
 
@@ -488,8 +488,10 @@ class Poisson(Family):
         return 1.0 / math.sqrt(float(np.mean(y)))
 
     def zero_region_scale(self, y: np.ndarray) -> float:
-        """``1 / sqrt(mean(y))``, the pseudo-sigma (see :class:`Family`)."""
-        return self.pseudo_sigma(y)
+        """``sd(y) / mean(y)`` (``dmu/deta = mu``), with sd(y) at least the Poisson noise
+        ``sqrt(mean(y))``, so never below the pseudo-sigma (see :class:`Family`)."""
+        mean = float(np.mean(y))
+        return max(float(np.std(y)), math.sqrt(mean)) / mean
 
     def intercept_prior(self, y: np.ndarray) -> tuple[Any, Any]:
         return math.log(float(np.mean(y))), 2.5

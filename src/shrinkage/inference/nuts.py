@@ -2,8 +2,9 @@
 
 :func:`run_pymc_sample` is the one call of ``pymc.sample`` behind ``sample`` (this backend and
 the marginal form's): it fills in the NUTS defaults a request leaves open (``tune`` = 1000,
-``cores`` = ``min(chains, os.cpu_count())``) and merges the backend's nutpie defaults under
-the caller's ``nuts={...}``.
+``cores`` = ``min(chains, os.cpu_count())``), merges the backend's nutpie defaults under
+the caller's ``nuts={...}`` and gives PyMC's progress bar a speed column that is right at the
+end of a run (:mod:`shrinkage.inference._progress`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 import pymc as pm
 import xarray as xr
 
+from shrinkage.inference._progress import rate_progress_bar
 from shrinkage.inference.backend import Draws, SampleRequest
 from shrinkage.model import ModelSpec
 
@@ -44,6 +46,11 @@ def run_pymc_sample(
     cores = request.cores
     if cores is None:
         cores = min(request.chains, os.cpu_count() or 1)
+    with rate_progress_bar():  # PyMC's bar shows 0.00 draws/s at the end otherwise
+        return _pm_sample(model, request, library, target_accept, cores, options)
+
+
+def _pm_sample(model, request, library, target_accept, cores, options) -> xr.DataTree:
     return pm.sample(
         draws=request.draws,
         tune=NUTS_TUNE if request.tune is None else request.tune,
