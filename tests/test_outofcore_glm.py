@@ -102,3 +102,32 @@ def test_refusals():
         glm_map(X, da.from_array(np.arange(10.0) % 2, chunks=5), "logistic", L1(0.1))
     with pytest.raises(ValueError, match="logistic and Poisson"):
         glm_map(X, da.from_array(np.arange(10.0), chunks=5), "gaussian", L1(0.1))
+
+
+def test_laplace_prior_map_from_dask_equals_find_map(dask_client):
+    # the prior's exact MAP in memory (flat intercept: glm_map's intercept is unpenalized)
+    from shrinkage.inference import find_map
+    from shrinkage.model import build_model
+    from shrinkage.priors import Laplace
+
+    X, _, data = _data(n=800, seed=7)
+    _, y = data["logistic"]
+    prior = Laplace(scale=0.2)
+    model = build_model(X, y, prior=prior, family="bernoulli", intercept="flat")
+    ref = find_map(model, tol=1e-10)
+    res = glm_map(da.from_array(X, chunks=(300, 6)), da.from_array(y, chunks=300), "bernoulli",
+                  prior, tol=TOL)  # fmt: skip
+    # find_map certifies 1e-10 on -logp (units n x the datafit's): coefficients agree to ~1e-9
+    np.testing.assert_allclose(res.coef, np.asarray(ref["beta"]), rtol=0, atol=ATOL)
+    np.testing.assert_allclose(res.intercept, float(ref["intercept"]), rtol=0, atol=ATOL)
+
+
+def test_estimators_refuse_sampling_glm_on_dask():
+    from shrinkage.estimators import BayesianLogisticRegression, BayesianRegression
+
+    X = da.from_array(np.random.default_rng(0).standard_normal((20, 2)), chunks=10)
+    y = da.from_array(np.arange(20.0) % 2, chunks=10)
+    with pytest.raises(NotImplementedError, match="bernoulli.*glm_map.*sample of rows"):
+        BayesianLogisticRegression().fit(X, y)
+    with pytest.raises(NotImplementedError, match="poisson"):
+        BayesianRegression(family="poisson").fit(X, y)

@@ -149,6 +149,22 @@ def _datafit(family) -> Logistic | Poisson:
     return _FAMILIES[key]()
 
 
+def _penalty_of(penalty, n: int, groups) -> Any:
+    """A solvers penalty as given, or the one a prior's MAP solves (no noise scale: ``c = 1``).
+
+    Priors are recognized by their ``penalty`` method (this layer sits below ``priors``)."""
+    if not callable(getattr(penalty, "penalty", None)):
+        return penalty
+    kwargs = {"loss_scale": 1.0} if groups is None else {"loss_scale": 1.0, "groups": groups}
+    out = penalty.penalty(1.0, n, **kwargs)
+    if out is None:
+        raise ValueError(
+            f"{penalty!r} has no convex penalty, so no exact MAP: out of core the logistic and "
+            "Poisson families support the Gaussian, Laplace, elastic-net and group-lasso priors"
+        )
+    return out
+
+
 def _progress(step: int, cert: float) -> None:
     print(f"glm_map: Newton step {step}, KKT violation {cert:.3e}", file=sys.stderr, flush=True)
 
@@ -161,6 +177,7 @@ def glm_map(
     *,
     stats: GramStats | None = None,
     sources: Sequence[str] | None = None,
+    groups: Sequence[int] | None = None,
     fit_intercept: bool = True,
     tol: float = 1e-8,
     max_iter: int = 100,
@@ -174,13 +191,17 @@ def glm_map(
     y : dask.array.Array or dask.dataframe.Series, shape (n,)
         Split at the same rows as ``X``; ``{0, 1}`` (logistic) or counts (Poisson).
     family : {"logistic", "bernoulli", "poisson"} or a Logistic / Poisson datafit
-    penalty : L1, L2, ElasticNet, WeightedL1 or GroupLasso of :mod:`shrinkage.solvers`
-        On the standardized coefficients (see :meth:`shrinkage.priors.Prior.penalty` for the
-        prior behind each: ``Laplace(0, b)`` is ``L1(1 / (n b))``).
+    penalty : a prior with a convex penalty, or L1, L2, ElasticNet, WeightedL1 or GroupLasso
+        On the standardized coefficients. A prior (``shrinkage.priors.Laplace(scale=b)``,
+        ``Gaussian``, ``ElasticNet``, ``GroupLasso``) stands for its penalty
+        ``prior.penalty(1, n, loss_scale=1)`` (``Laplace(0, b)`` is ``L1(1 / (n b))``), so the
+        result is that prior's exact MAP, as :func:`shrinkage.find_map` computes in memory.
     stats : GramStats, optional
         From :func:`~shrinkage.outofcore.gram_stats` (one more pass when not given).
     sources : sequence of str, optional
         The file of each partition, named in errors.
+    groups : sequence of int, optional
+        Group label per feature, for a group prior.
     fit_intercept, tol, max_iter
         As :func:`shrinkage.solvers.irls.irls` (``tol`` on the largest KKT violation).
     progress : bool
@@ -205,6 +226,7 @@ def glm_map(
     if flat.size:
         names = [stats.feature_names[j] for j in flat[:5]]
         raise ValueError(f"X has {flat.size} constant column(s) {names}: drop them")
+    penalty = _penalty_of(penalty, stats.n, groups)
     res = irls(
         glm_pass(X, y, datafit, stats, sources=sources),
         datafit,
