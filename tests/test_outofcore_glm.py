@@ -127,7 +127,7 @@ def test_estimators_refuse_sampling_glm_on_dask():
 
     X = da.from_array(np.random.default_rng(0).standard_normal((20, 2)), chunks=10)
     y = da.from_array(np.arange(20.0) % 2, chunks=10)
-    with pytest.raises(NotImplementedError, match="bernoulli.*glm_map.*sample of rows"):
+    with pytest.raises(NotImplementedError, match=r"bernoulli.*glm_map.*sample of rows"):
         BayesianLogisticRegression().fit(X, y)
     with pytest.raises(NotImplementedError, match="poisson"):
         BayesianRegression(family="poisson").fit(X, y)
