@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from shrinkage.cli._csv import parse_sep, read_data, refuse_stray_text
+from shrinkage.cli._dask_fit import wants_dask
 from shrinkage.cli._interrupt import Interrupts, abandon
 from shrinkage.cli._output import OutputFolder
 
@@ -77,7 +78,11 @@ def add_fit_parser(subparsers: Any) -> argparse.ArgumentParser:
         ),
         formatter_class=_DefaultsFormatter,
     )
-    p.add_argument("data", help="CSV file with a header row")
+    p.add_argument(
+        "data",
+        help="CSV file with a header row; or a quoted glob of Parquet or CSV files "
+        "('data/*.parquet'), read out of core with Dask (docs/big-data.md)",
+    )
     p.add_argument("--target", required=True, help="name of the response column")
     p.add_argument(
         "--sep",
@@ -143,6 +148,13 @@ def add_fit_parser(subparsers: Any) -> argparse.ArgumentParser:
         "--seed", type=int, default=None, help="random seed of the sampler (default: none)"
     )
     p.add_argument("--progress", action="store_true", help="show the sampler's progress bar")
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="address of a running Dask distributed scheduler (tcp://host:8786); implies the "
+        "out-of-core route (default: Dask's local scheduler for a glob)",
+    )
     p.set_defaults(func=run_fit)
     return p
 
@@ -339,7 +351,12 @@ def run_fit(args: argparse.Namespace) -> int:
         output = None
         try:
             output = OutputFolder.prepare(args.out, args.overwrite)
-            folder = _fit_and_save(args, output, intr)
+            if wants_dask(args):
+                from shrinkage.cli._dask_fit import fit_out_of_core
+
+                folder = fit_out_of_core(args, output, intr, _estimator, FitInputError)
+            else:
+                folder = _fit_and_save(args, output, intr)
         except BaseException as err:
             return abandon("fit", err, intr, output, (ValueError, TypeError))
     print(f"report written to {folder}")
