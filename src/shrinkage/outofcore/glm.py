@@ -149,6 +149,32 @@ def _datafit(family) -> Logistic | Poisson:
     return _FAMILIES[key]()
 
 
+def _start_pass(stats: GramStats, datafit, fit_intercept: bool) -> tuple[GLMPass, float]:
+    """The pass at ``w = 0`` from the statistics alone, and its intercept ``c``.
+
+    At ``w = 0`` the predictor is the constant ``c`` (the link of ``mean(y)``, or 0 without an
+    intercept), so with ``mu = h = e^c`` (Poisson) or ``mu = sigma(c)``, ``h = mu (1 - mu)``
+    (logistic) and the centred standardized columns ``Z``:
+    ``Z'f' = -Z'(y - ybar) = -S_xy / s``, ``sum f' = n (mu - ybar)``,
+    ``Z'WZ = h S_xx / (s s')``, ``Z'W1 = 0``, ``sum f'' = n h``, loss ``n (A(c) - ybar c)``
+    with ``A = log(1 + e^c)`` or ``e^c``. So the statistics pass is also the first Newton pass.
+    """
+    n, ybar = stats.n, stats.y_mean
+    c = datafit.intercept_at_zero(np.array([ybar])) if fit_intercept else 0.0
+    if isinstance(datafit, Logistic):
+        mu = 1.0 / (1.0 + np.exp(-c))
+        h, A = mu * (1.0 - mu), float(np.logaddexp(0.0, c))
+    else:
+        mu = h = float(np.exp(c))
+        A = mu
+    s = stats.std
+    first = GLMPass(
+        n, n * (A - ybar * c), -stats.xty / s, n * (mu - ybar),
+        h * stats.xtx / np.outer(s, s), np.zeros(s.shape[0]), n * h,
+    )  # fmt: skip
+    return first, c
+
+
 def _penalty_of(penalty, n: int, groups) -> Any:
     """A solvers penalty as given, or the one a prior's MAP solves (no noise scale: ``c = 1``).
 
@@ -163,6 +189,16 @@ def _penalty_of(penalty, n: int, groups) -> Any:
             "Poisson families support the Gaussian, Laplace, elastic-net and group-lasso priors"
         )
     return out
+
+
+def _check_mean(datafit, ybar: float, fit_intercept: bool) -> None:
+    """The intercept at ``w = 0`` must be finite: not all y equal 0 (or all 1, logistic)."""
+    if not fit_intercept:
+        return
+    if isinstance(datafit, Logistic) and not 0.0 < ybar < 1.0:
+        raise ValueError(f"y is constant ({ybar:g}): the logistic intercept is infinite")
+    if isinstance(datafit, Poisson) and ybar <= 0.0:
+        raise ValueError("y is all zeros: the Poisson intercept is -inf (no finite MLE)")
 
 
 def _progress(step: int, cert: float) -> None:
@@ -227,6 +263,8 @@ def glm_map(
         names = [stats.feature_names[j] for j in flat[:5]]
         raise ValueError(f"X has {flat.size} constant column(s) {names}: drop them")
     penalty = _penalty_of(penalty, stats.n, groups)
+    _check_mean(datafit, stats.y_mean, fit_intercept)
+    first, c0 = _start_pass(stats, datafit, fit_intercept)
     res = irls(
         glm_pass(X, y, datafit, stats, sources=sources),
         datafit,
@@ -235,8 +273,9 @@ def glm_map(
         fit_intercept=fit_intercept,
         tol=tol,
         max_iter=max_iter,
-        y_mean=stats.y_mean,
+        intercept_init=c0,
         callback=_progress if progress else None,
+        first=first,
     )
     coef_orig = res.coef / stats.std
     b0 = float(res.intercept) - float(stats.mean @ coef_orig)  # eta = c + (x - mean) . w / s

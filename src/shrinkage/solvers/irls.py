@@ -186,6 +186,7 @@ def irls(
     coef_init=None,
     intercept_init=None,
     callback: Callable[[int, float], None] | None = None,
+    first: GLMPass | None = None,
 ) -> IRLSResult:
     """Proximal Newton for :math:`\\min_{w, c} F(Xw + c) + g(w)` from passes over the data.
 
@@ -209,6 +210,9 @@ def irls(
     coef_init, intercept_init : warm start.
     callback : callable ``(step, certificate)``, optional
         Called after each certified pass (progress).
+    first : GLMPass, optional
+        The pass at the starting point when the caller already has it (e.g. derived from the
+        Gram statistics at ``w = 0``): it is not counted in ``n_passes``.
 
     Returns
     -------
@@ -220,8 +224,8 @@ def irls(
     max_iter = check_positive_int(max_iter, "max_iter")
     _check(datafit, penalty, n_features)
     w, c = _start(datafit, n_features, coef_init, intercept_init, y_mean, fit_intercept)
-    st = pass_fn(w, c)
-    passes = 1
+    st = pass_fn(w, c) if first is None else first
+    passes = int(first is None)
     if st.n == 0:
         raise ValueError("the data have no rows")
     if not np.isfinite(st.loss):
