@@ -150,3 +150,18 @@ def test_start_pass_from_statistics_equals_a_real_pass(family, fit_intercept):
     for name in ("loss", "grad", "gsum", "hess", "hx", "hsum"):
         np.testing.assert_allclose(getattr(first, name), getattr(real, name), rtol=1e-10,
                                    atol=1e-9, err_msg=name)  # fmt: skip
+
+
+def test_partition_is_not_modified_in_place():
+    # the pass standardizes its block in place: it must be a copy, never the partition itself
+    from shrinkage.outofcore.glm import _block
+
+    X, _, data = _data(n=50)
+    datafit, y = data["logistic"]
+    df = pd.DataFrame(X, columns=list("abcdef"))
+    before = df.copy()
+    spec = [(c, None) for c in df.columns]
+    out = _block(df, pd.Series(y), 0, None, spec, list(df.columns), X.mean(0), X.std(0),
+                 np.zeros(6), 0.0, datafit)  # fmt: skip
+    pd.testing.assert_frame_equal(df, before)
+    assert out.n == 50

@@ -58,18 +58,31 @@ def refuse_sampling(family: str) -> None:
 def _block(xb, yb, k, source, spec, names, mean, std, w, c, datafit) -> GLMPass:
     """One partition's :class:`GLMPass` (runs on a worker)."""
     where = _where(k, source)
-    X = _as_block(xb, spec, where, "X")
+    if spec is not None and all(levels is None for _, levels in spec) and _numeric(xb):
+        X = xb.to_numpy(dtype=float, na_value=np.nan, copy=True)  # one copy, not one per column
+    else:
+        X = np.array(_as_block(xb, spec, where, "X"), dtype=float)  # a copy we may overwrite
     X = X[:, None] if X.ndim == 1 else X
     y = _as_block(yb, None, where, "y").reshape(-1)
     if y.shape[0] != X.shape[0]:
         raise ValueError(f"{where}: X has {X.shape[0]} rows but y has {y.shape[0]}")
-    _check_finite(np.column_stack([X, y]), [*names, "y"], where)
+    if not (np.isfinite(X).all() and np.isfinite(y).all()):
+        _check_finite(np.column_stack([X, y]), [*names, "y"], where)  # names the first one
     try:
         datafit.validate_y(y)
     except ValueError as err:
         raise ValueError(f"{where}: {err}") from None
-    Z = (X - mean) / std
-    return block_pass(Z, y, w, c, datafit.kind)
+    X -= mean  # standardize in place: the block is ours
+    X /= std
+    return block_pass(X, y, w, c, datafit.kind)
+
+
+def _numeric(frame) -> bool:
+    import pandas as pd
+
+    return all(
+        pd.api.types.is_numeric_dtype(t) or pd.api.types.is_bool_dtype(t) for t in frame.dtypes
+    )
 
 
 def _sum_all(*parts: GLMPass) -> GLMPass:

@@ -97,8 +97,11 @@ def block_pass(X: np.ndarray, y: np.ndarray, w: np.ndarray, c: float, kind: int)
         KD.derivatives(kind, y, eta, 1, g, h)
     if not np.isfinite(loss):
         loss = np.inf  # an overflowing trial step: the line search rejects it
-    Xh = X * h[:, None]
-    return GLMPass(m, loss, X.T @ g, float(g.sum()), X.T @ Xh, Xh.sum(axis=0), float(h.sum()))
+    # X'WX as R'R with R = diag(sqrt(h)) X: numpy runs A.T @ A as a symmetric rank-k update
+    # (half the flops of a general product); h >= 0 for every datafit here
+    R = X * np.sqrt(h)[:, None]
+    hess = R.T @ R
+    return GLMPass(m, loss, X.T @ g, float(g.sum()), hess, X.T @ h, float(h.sum()))
 
 
 def memory_pass(X, y, datafit) -> Callable[[np.ndarray, float], GLMPass]:
