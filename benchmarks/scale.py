@@ -70,11 +70,8 @@ def _rows_in(path: Path) -> int:
 def frame(files: list[Path]):
     """The files as one Dask frame, X and the two targets split at the same rows."""
     import dask.dataframe as dd
-    import pandas as pd
 
     ddf = dd.read_parquet([str(f) for f in files])
-    # a barrier against partition fusion under column projection (see cli/_dask_fit.py)
-    ddf = ddf.map_partitions(pd.DataFrame.copy, deep=False)
     return ddf[[f"x{j}" for j in range(P)]], ddf["y"], ddf["y01"]
 
 
@@ -118,7 +115,8 @@ def floor_pass(X) -> np.ndarray:
     """Read every partition and sum ``X'X`` (8-way tree)."""
     from dask import compute, delayed
 
-    parts = [delayed(_xtx)(b) for b in X.to_delayed()]
+    # unoptimized, as the fits' passes (shared/full reads; see outofcore/stats.py)
+    parts = [delayed(_xtx)(b) for b in X.to_delayed(optimize_graph=False)]
     while len(parts) > 1:
         parts = [delayed(_add)(*parts[i : i + 8]) for i in range(0, len(parts), 8)]
     return compute(parts[0])[0]

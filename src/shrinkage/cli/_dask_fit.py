@@ -67,10 +67,6 @@ def _read(args: argparse.Namespace, error):
             "CSV (.csv) files, one kind"
         )
     sources = files if ddf.npartitions == len(files) else None
-    # Dask fuses the partitions of a Parquet read when a projection keeps few columns, so
-    # ddf[target] could have fewer partitions than ddf[predictors]: a map_partitions barrier
-    # stops the projection there and keeps X's and y's partitions the same rows
-    ddf = ddf.map_partitions(pd.DataFrame.copy, deep=False)
     return ddf, files, sources
 
 

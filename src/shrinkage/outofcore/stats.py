@@ -198,20 +198,24 @@ def _blocks(X, y):
     """Delayed row blocks of X and y (aligned), the column spec and the feature names."""
     if hasattr(X, "columns"):  # Dask DataFrame
         spec, names = _frame_spec(X)
-        xs = list(X.to_delayed())
+        # unoptimized graphs: X and y taken from one frame then share their read tasks (one read
+        # per partition), and Dask cannot fuse the partitions of a narrow projection (y alone)
+        # into fewer than X's, which would misalign the rows
+        xs = list(X.to_delayed(optimize_graph=False))
     else:
         if X.ndim != 2:
             raise ValueError(f"X must be 2-dimensional; got {X.ndim} dimensions")
         spec, names = None, [f"x{j}" for j in range(X.shape[1])]
         X = X.rechunk({1: X.shape[1]}) if not np.isnan(X.shape[1]) else X
-        xs = list(X.to_delayed().ravel())
+        xs = list(X.to_delayed(optimize_graph=False).ravel())
     ys = None
     if y is not None:
         if is_dask(y) and hasattr(y, "chunks") and hasattr(X, "chunks") and _known(X, y):
             y = y.rechunk((X.chunks[0], *y.chunks[1:]))
         if not is_dask(y):
             raise TypeError("y must be a Dask collection when X is one (rows must align)")
-        ys = list(y.to_delayed().ravel()) if hasattr(y, "chunks") else list(y.to_delayed())
+        ys = y.to_delayed(optimize_graph=False)
+        ys = list(ys.ravel()) if hasattr(y, "chunks") else list(ys)
         if len(ys) != len(xs):
             raise ValueError(
                 f"X has {len(xs)} partitions but y has {len(ys)}: they must be split at the "
