@@ -74,7 +74,7 @@ def _block(xb, yb, k, source, spec, names, mean, std, w, c, datafit) -> GLMPass:
         raise ValueError(f"{where}: {err}") from None
     X -= mean  # standardize in place: the block is ours
     X /= std
-    return block_pass(X, y, w, c, datafit.kind)
+    return block_pass(X, y, w, c, datafit.kind, overwrite=True)
 
 
 def _numeric(frame) -> bool:

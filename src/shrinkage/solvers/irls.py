@@ -85,8 +85,12 @@ class GLMPass:
         )
 
 
-def block_pass(X: np.ndarray, y: np.ndarray, w: np.ndarray, c: float, kind: int) -> GLMPass:
-    """:class:`GLMPass` of one block of rows (``X``: ``m x p`` float, ``y``: ``m``)."""
+def block_pass(
+    X: np.ndarray, y: np.ndarray, w: np.ndarray, c: float, kind: int, overwrite: bool = False
+) -> GLMPass:
+    """:class:`GLMPass` of one block of rows (``X``: ``m x p`` float, ``y``: ``m``).
+
+    ``overwrite=True`` lets it scale ``X`` in place (saves a copy of the block)."""
     m = X.shape[0]
     y = np.ascontiguousarray(y, dtype=np.float64).reshape(-1)
     with np.errstate(over="ignore", invalid="ignore"):
@@ -99,9 +103,9 @@ def block_pass(X: np.ndarray, y: np.ndarray, w: np.ndarray, c: float, kind: int)
         loss = np.inf  # an overflowing trial step: the line search rejects it
     # X'WX as R'R with R = diag(sqrt(h)) X: numpy runs A.T @ A as a symmetric rank-k update
     # (half the flops of a general product); h >= 0 for every datafit here
-    R = X * np.sqrt(h)[:, None]
-    hess = R.T @ R
-    return GLMPass(m, loss, X.T @ g, float(g.sum()), hess, X.T @ h, float(h.sum()))
+    grad, hx = X.T @ g, X.T @ h
+    R = np.multiply(X, np.sqrt(h)[:, None], out=X if overwrite else None)
+    return GLMPass(m, loss, grad, float(g.sum()), R.T @ R, hx, float(h.sum()))
 
 
 def memory_pass(X, y, datafit) -> Callable[[np.ndarray, float], GLMPass]:
