@@ -57,7 +57,7 @@ def test_unknown_categories_are_refused():
     df = pd.DataFrame({"a": np.arange(6.0), "g": pd.Categorical(list("ababab"))})
     ddf = dd.from_pandas(df, npartitions=2)
     ddf["g"] = ddf["g"].cat.as_unknown()
-    with pytest.raises(ValueError, match="'g' has unknown categories.*categorize"):
+    with pytest.raises(ValueError, match=r"'g' has unknown categories.*categorize"):
         gram_stats(ddf)
 
 

@@ -46,6 +46,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from shrinkage import priors
 from shrinkage.design import check_unique_columns
 from shrinkage.families import Family, get_family
+from shrinkage.outofcore import is_dask
 from shrinkage.priors.registry import PRIOR_NAMES, make_prior
 
 __all__ = [
@@ -114,8 +115,6 @@ def _has_text_columns(X: Any) -> bool:
 def _refuse_glm_sampling_out_of_core(X: Any, y: Any, family: Family) -> None:
     """Sampling a logistic / Poisson posterior needs every row at every gradient: on Dask data
     raise the error naming the alternatives (the out-of-core MAP, or a sample of rows)."""
-    from shrinkage.outofcore import is_dask
-
     if (is_dask(X) or is_dask(y)) and family.name in ("bernoulli", "poisson"):
         from shrinkage.outofcore.glm import refuse_sampling
 
@@ -163,6 +162,8 @@ class _BayesianLinearModel(BaseEstimator):
     def _validate_fit(self, X: Any, y: Any) -> tuple[Any, np.ndarray]:
         """sklearn-style validation; DataFrames with categorical columns keep their dtypes."""
         _refuse_glm_sampling_out_of_core(X, y, self._family())
+        if is_dask(X) or is_dask(y):  # out of core: validated in the one pass of the design
+            return self._validate_dask(X, y)
         if _has_text_columns(X):
             # categories become dummy blocks in Design, which also refuses free text
             self.feature_names_in_ = np.asarray([str(c) for c in X.columns], dtype=object)
@@ -184,6 +185,19 @@ class _BayesianLinearModel(BaseEstimator):
         if hasattr(self, "feature_names_in_"):
             return pd.DataFrame(X_arr, columns=self.feature_names_in_, index=X.index), y_arr
         return X_arr, y_arr
+
+    def _validate_dask(self, X: Any, y: Any) -> tuple[Any, Any]:
+        """Dask inputs pass as they are; only their column names are recorded."""
+        if not (is_dask(X) and is_dask(y)):
+            raise TypeError("X and y must both be Dask collections (split at the same rows)")
+        if hasattr(X, "columns"):
+            self.feature_names_in_ = np.asarray([str(c) for c in X.columns], dtype=object)
+            self._fitted_on_text = any(
+                not (pd.api.types.is_numeric_dtype(t) or pd.api.types.is_bool_dtype(t))
+                for t in X.dtypes
+            )
+        self.n_features_in_ = X.shape[1]
+        return X, y
 
     def _check_params(self) -> None:
         for name in ("draws", "tune", "chains"):
@@ -300,6 +314,10 @@ class _BayesianLinearModel(BaseEstimator):
     def _transform(self, X: Any) -> np.ndarray:
         """New rows on the model's (standardized, dummy-expanded) scale."""
         check_is_fitted(self, "idata_")
+        if is_dask(X):  # lazily, block by block on the workers: a Dask array out
+            from shrinkage.outofcore.predict import transform_dask
+
+            return transform_dask(self._design, X)
         if self._text_input:
             if not isinstance(X, pd.DataFrame):
                 raise TypeError(
@@ -376,6 +394,8 @@ def _rebuild_model(spec):
     from shrinkage.model import build_model, get_spec
 
     d = spec.design
+    if getattr(d, "out_of_core", False):  # its statistics are the data: build_model reuses it
+        return build_model(d, None, prior=spec.prior, family=spec.family, intercept=spec.intercept)
     X = pd.DataFrame(d.X_raw, columns=d.feature_names, index=d.obs_names)
     groups = None if d.groups is None else [d.group_names[g] for g in d.groups]
     model = build_model(
@@ -545,6 +565,11 @@ class BayesianRegression(RegressorMixin, _BayesianLinearModel):
         mean = self._mean_of(Z)
         if not return_std and return_interval is False:
             return mean
+        if is_dask(Z):
+            raise ValueError(
+                "return_std / return_interval need every draw at every row: not available for "
+                "Dask input; predict them on a computed sample of rows (X.head(...))"
+            )
         out: list[np.ndarray] = [mean]
         if return_std:
             out.append(self._predictive_std(Z))

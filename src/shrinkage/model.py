@@ -110,10 +110,9 @@ def build_model(
     if intercept not in (True, False, "flat"):
         raise ValueError(f"intercept must be True, False or 'flat'; got {intercept!r}")
     family = get_family(family)
-    design = Design(
-        X, y, groups=groups, standardize=standardize, standardize_y=family.standardize_y
-    )
-    family.validate_y(design.y_raw)
+    design = _design(X, y, family, groups, standardize)
+    y_ref = getattr(design, "y_moments", design.y)  # out of core: mean and sd only
+    family.validate_y(design.y_raw if y_ref is design.y else y_ref)
     _check_combination(prior, family, design)
 
     multi = family.multi_output
@@ -132,30 +131,59 @@ def build_model(
     with pm.Model(coords=coords) as model:
         X_data = pm.Data("X", design.X, dims=("obs", "feature"))
         y_data = pm.Data("y_data", design.y, dims=y_dims)
-        sigma = family.build_sigma(design.y, dims=out_dims) if family.has_sigma else None
+        sigma = family.build_sigma(y_ref, dims=out_dims) if family.has_sigma else None
         ctx = BuildContext(
             dims=beta_dims,
             n_obs=design.n_obs,
             n_features=design.n_features,
             n_outputs=design.n_outputs,
             groups=group_codes,
-            sigma=sigma if sigma is not None else family.pseudo_sigma(design.y),
+            sigma=sigma if sigma is not None else family.pseudo_sigma(y_ref),
             noise_sigma=sigma,
         )
         beta = prior.build(ctx)
-        a = _build_intercept(intercept, family, design, out_dims)
-        family.build_linear_likelihood(X_data, beta, a, y_data, sigma, y_dims, design.X, design.y)
+        a = _build_intercept(intercept, family, y_ref, out_dims)
+        data = (design.stats, None) if y_ref is not design.y else (design.X, design.y)
+        family.build_linear_likelihood(X_data, beta, a, y_data, sigma, y_dims, *data)
         _original_scale(design, beta, a, beta_dims, out_dims)
     setattr(model, _SPEC_ATTR, ModelSpec(design, prior, family, intercept))
     return model
 
 
-def _build_intercept(intercept, family: Family, design: Design, dims):
+def _design(X: Any, y: Any, family: Family, groups, standardize: bool) -> Design:
+    """The in-memory :class:`Design`, or a :class:`GramDesign` for Dask inputs (one pass).
+
+    A :class:`GramDesign` passed as ``X`` (``y=None``; an out-of-core fit being rebuilt after
+    unpickling) is reused as it is: its statistics are all the data there is.
+    """
+    from shrinkage.outofcore import is_dask
+
+    if getattr(X, "out_of_core", False) and y is None:
+        return X
+    if not (is_dask(X) or is_dask(y)):
+        return Design(
+            X, y, groups=groups, standardize=standardize, standardize_y=family.standardize_y
+        )
+    from shrinkage.outofcore.design import GramDesign
+
+    if not family.supports_out_of_core:
+        raise ValueError(
+            f"family {family.name!r} cannot be built on out-of-core (Dask) data: only the "
+            "Gaussian likelihood reduces to X'X, X'y, y'y. Alternatives: the penalized MAP "
+            "out of core (docs/big-data.md), or sample on a sample of rows "
+            "(X.sample(frac=...).compute())"
+        )
+    return GramDesign(
+        X, y, groups=groups, standardize=standardize, standardize_y=family.standardize_y
+    )
+
+
+def _build_intercept(intercept, family: Family, y: np.ndarray, dims):
     if intercept is False:
         return 0.0
     if intercept == "flat":
         return pm.Flat("intercept", dims=dims)
-    mean, sd = family.intercept_prior(design.y)
+    mean, sd = family.intercept_prior(y)
     return pm.Normal("intercept", mean, sd, dims=dims)
 
 

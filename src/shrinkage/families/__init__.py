@@ -168,6 +168,11 @@ class Family:
         """Whether the likelihood is written with ``X'X, X'y, y'y`` (Gaussian only)."""
         return False
 
+    @property
+    def supports_out_of_core(self) -> bool:
+        """Whether a model of this family can be built on out-of-core (Dask) statistics."""
+        return False
+
     def build_linear_likelihood(self, X_data, beta, a, y_data, sigma, dims, X, y):
         """Create ``y`` for ``mu = a + X beta``; ``X``, ``y`` are the numpy data behind
         ``X_data``, ``y_data`` (a family may precompute statistics from them)."""
@@ -290,7 +295,20 @@ class Gaussian(Family):
             return False
         return self.likelihood == "sufficient" or n_obs >= SUFFSTAT_RATIO * n_features
 
+    @property
+    def supports_out_of_core(self) -> bool:
+        # the sufficient-statistics likelihood is the only one that needs no rows
+        return type(self) is Gaussian and self.likelihood != "pointwise"
+
     def build_linear_likelihood(self, X_data, beta, a, y_data, sigma, dims, X, y):
+        """As :meth:`Family.build_linear_likelihood`; ``X`` may be a
+        :class:`~shrinkage.outofcore.GramStats` (out of core; ``y`` unused)."""
+        from shrinkage.outofcore import GramStats
+
+        if isinstance(X, GramStats):
+            from shrinkage.families.suffstats import gaussian_suffstat_likelihood
+
+            return gaussian_suffstat_likelihood(X_data, beta, a, y_data, sigma, dims, X, y)
         if not self.uses_sufficient_stats(*np.shape(X)):
             return super().build_linear_likelihood(X_data, beta, a, y_data, sigma, dims, X, y)
         from shrinkage.families.suffstats import gaussian_suffstat_likelihood

@@ -6,7 +6,11 @@ through ``X'X``, ``X'y``, ``1'X``, ``1'y``, ``y'y``:
 .. math::
 
     \\log p = -\\frac{n}{2}\\log(2\\pi) - n\\log\\sigma - \\frac{\\mathrm{RSS}}{2\\sigma^2},\\quad
-    \\mathrm{RSS} = y'y - 2\\beta'X'y - 2a\\,1'y + \\beta'X'X\\beta + 2a\\,\\beta'X'1 + n a^2.
+    \\mathrm{RSS} = S_{yy} - 2\\beta'S_{xy} + \\beta'S_{xx}\\beta + n(\\bar y - a - \\bar x'\\beta)^2
+
+with the centred statistics ``S_xx = (X - 1 xbar')'(X - 1 xbar')``, ``S_xy``, ``S_yy`` (the cross
+terms vanish because centred columns sum to zero). They come from numpy ``X``, ``y`` or, out of
+core, from a :class:`~shrinkage.outofcore.GramStats` computed in one Dask pass.
 
 Each evaluation then costs O(p^2) instead of O(n p). The observed variable keeps its name
 ``y`` and its data ``y_data`` (so ``observed_data`` and posterior predictive draws work); its
@@ -25,26 +29,21 @@ LOG_2PI = math.log(2.0 * math.pi)
 def gaussian_suffstat_likelihood(X_data, beta, a, y_data, sigma, dims, X, y):
     """Observed ``y`` whose log-density is the sufficient-statistics Gaussian log-likelihood.
 
-    ``X``, ``y`` (numpy) give the statistics; ``X_data`` (``pm.Data``) is used only to draw
-    predictions, so ``pm.set_data`` with new rows still predicts at those rows.
+    ``X``, ``y`` (numpy) give the statistics, or ``X`` is a
+    :class:`~shrinkage.outofcore.GramStats` (``y`` unused); ``X_data`` (``pm.Data``) is used
+    only to draw predictions, so ``pm.set_data`` with new rows still predicts at those rows.
     """
     import pymc as pm
     import pytensor.tensor as pt
 
-    X = np.asarray(X, float)
-    y = np.asarray(y, float)
-    n = X.shape[0]
-    xtx, xty, x1 = X.T @ X, X.T @ y, X.sum(axis=0)
-    yty, y1 = float(y @ y), float(y.sum())
+    n, xbar, ybar, sxx, sxy, syy = _centred(X, y)
 
     def logp(value, beta, a, sigma, _X):
         rss = (
-            yty
-            - 2.0 * pt.dot(beta, xty)
-            - 2.0 * a * y1
-            + pt.dot(beta, pt.dot(xtx, beta))
-            + 2.0 * a * pt.dot(beta, x1)
-            + n * a**2
+            syy
+            - 2.0 * pt.dot(beta, sxy)
+            + pt.dot(beta, pt.dot(sxx, beta))
+            + n * (ybar - a - pt.dot(beta, xbar)) ** 2
         )
         # a scalar: PyMC sums an observed term's log-density anyway, and broadcasting it over
         # the n rows would put O(n) work back into every gradient. Pointwise values (LOO) are
@@ -72,6 +71,17 @@ def gaussian_suffstat_likelihood(X_data, beta, a, y_data, sigma, dims, X, y):
         observed=y_data,
         dims=dims,
     )
+
+
+def _centred(X, y) -> tuple[int, np.ndarray, float, np.ndarray, np.ndarray, float]:
+    """``n``, ``xbar``, ``ybar``, ``S_xx``, ``S_xy``, ``S_yy`` from arrays or statistics."""
+    if hasattr(X, "xtx"):  # a GramStats (duck-typed: families sit above outofcore's users)
+        return X.n, X.mean, float(X.y_mean), X.xtx, X.xty, float(X.yty)
+    X = np.asarray(X, float)
+    y = np.asarray(y, float)
+    xbar, ybar = X.mean(axis=0), float(y.mean())
+    Xc, yc = X - xbar, y - ybar
+    return X.shape[0], xbar, ybar, Xc.T @ Xc, Xc.T @ yc, float(yc @ yc)
 
 
 def gaussian_pointwise_loglik(X, y, beta, a, sigma, chunk_bytes: int = 2**28) -> np.ndarray:

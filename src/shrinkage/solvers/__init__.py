@@ -6,6 +6,7 @@ penalty ``g`` (see ``docs/conventions.md``).
 
 from .cv import CVResult, cv_path
 from .datafits import Logistic, MultiTaskQuadratic, Poisson, Quadratic
+from .gram import gram_rows, solve_gram
 from .path import PathResult, alpha_max, path
 from .penalties import L1, L2, L21, ElasticNet, GroupLasso, WeightedL1
 from .solve import SolverResult, certificate, solve
@@ -27,6 +28,8 @@ __all__ = [
     "alpha_max",
     "certificate",
     "cv_path",
+    "gram_rows",
     "path",
     "solve",
+    "solve_gram",
 ]

@@ -59,7 +59,7 @@ class Gibbs:
             "thinning": resolve_thin(args["prior"], request.options.get("thin")),
         }
         groups = {"posterior": _posterior(model, spec, args, res), "sample_stats": _stats(res)}
-        return Draws(groups=groups, log_likelihood=res["log_likelihood"], attrs=attrs)
+        return Draws(groups=groups, log_likelihood=res.get("log_likelihood"), attrs=attrs)
 
 
 def _posterior(model: pm.Model, spec: ModelSpec, args: dict[str, Any], res) -> xr.Dataset:

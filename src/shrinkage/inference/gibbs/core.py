@@ -184,10 +184,18 @@ def gibbs_sample(
         and ``slice_evals`` (chain, draw): log-density evaluations spent on ``tau``
         (horseshoe family only).
     """
-    X = as_float_matrix(X, "X")
-    y = as_float_vector(y, "y")
-    check_consistent_length(X, y)
-    n, p = X.shape
+    if hasattr(X, "xtx"):  # out of core: the centred statistics stand for X and y
+        n, p = X.n, X.xtx.shape[0]
+        if issubclass(UPDATES.get(prior, Updates), HorseshoeUpdates):
+            raise ValueError(
+                f"the Gibbs updates of {prior!r} sweep over the rows (single-site slice "
+                "moves): not available out of core; use NUTS (sampler='auto')"
+            )
+    else:
+        X = as_float_matrix(X, "X")
+        y = as_float_vector(y, "y")
+        check_consistent_length(X, y)
+        n, p = X.shape
     if n < 3:
         raise ValueError(f"need at least 3 rows; got {n}")
     params, labels = _check_prior(prior, p, groups, prior_params)
@@ -261,6 +269,29 @@ def _check_sigma_prior(sigma_prior, sigma_scale):
     return sigma_prior, check_positive(sigma_scale, "sigma_scale")
 
 
+def _centred_data(X, y, method: str):
+    """``(data, n, x_mean, y_mean, var_y)``: the centred model without the intercept direction.
+
+    From rows (``_drop_intercept``), or from a :class:`~shrinkage.outofcore.GramStats` whose
+    centred ``S_xx``, ``S_xy``, ``S_yy`` are exactly the Gram of those ``n - 1`` rows (Rue form).
+    """
+    if hasattr(X, "xtx"):
+        data = LinearGaussian.from_gram(X.xtx, X.xty, X.yty)
+        data.n = X.n - 1
+        return data, X.n, X.mean, X.y_mean, X.yty / X.n
+    x_mean, y_mean = X.mean(axis=0), y.mean()
+    data = LinearGaussian(*_drop_intercept(X - x_mean, y - y_mean), method=method)
+    return data, X.shape[0], x_mean, y_mean, float(np.var(y))
+
+
+def _rss(data: LinearGaussian, beta: np.ndarray) -> float:
+    """``||y - X beta||^2`` of the centred model, from the rows or from the statistics."""
+    if data.X is None:
+        return float(data.yty - 2.0 * beta @ data.Xty + beta @ data.XtX @ beta)
+    resid = data.y - data.X @ beta
+    return float(resid @ resid)
+
+
 def _check_intercept(intercept, X):
     if isinstance(intercept, str) and intercept == "flat":
         return
@@ -271,8 +302,11 @@ def _check_intercept(intercept, X):
             raise ValueError("intercept mean must be finite")
         check_positive(intercept[1], "intercept sd")
     # the Normal / absent intercept meets the data only along 1 when the columns are centred
-    tol = 1e-8 * max(1.0, float(np.abs(X).max()))
-    if np.abs(X.mean(axis=0)).max() > tol:
+    if hasattr(X, "xtx"):  # statistics: the column means and sds say it
+        off = float(np.max(np.abs(X.mean) / np.maximum(X.std, 1e-300), initial=0.0))
+    else:
+        off = np.abs(X.mean(axis=0)).max() / max(1.0, float(np.abs(X).max()))
+    if off > 1e-8:
         raise ValueError(
             "a Normal or absent intercept needs centred columns of X (standardize=True); "
             "use intercept='flat' otherwise"
@@ -312,14 +346,12 @@ def _run_chain(
     rng = np.random.default_rng(seed)
     prior = copy.deepcopy(spec)
     prior.init(rng)
-    n = X.shape[0]
-    x_mean, y_mean = X.mean(axis=0), y.mean()
-    data = LinearGaussian(*_drop_intercept(X - x_mean, y - y_mean), method=method)
+    data, n, x_mean, y_mean, var_y = _centred_data(X, y, method)
     icpt = Intercept(intercept, n, y_mean, x_mean)
     (sigma_prior, sigma_scale), sigma2_fixed = noise
     sig = Sigma(data.n + icpt.extra_rows, sigma_prior, sigma_scale, sigma2_fixed)
     if sig.sampled:
-        sig.sigma2 = float(np.var(y)) * np.exp(rng.normal())
+        sig.sigma2 = var_y * np.exp(rng.normal())
     out: dict[str, list] = {"beta": [], "sigma": []}
     sweeps = range(tune + draws * thin)
     if progressbar:
@@ -335,8 +367,7 @@ def _run_chain(
         beta = fac.draw(np.sqrt(sig.sigma2), rng)
         beta = prior.update(data, beta, sig, rng)
         if not prior.sigma_done:
-            resid = data.y - data.X @ beta
-            sig.draw(float(resid @ resid), rng)
+            sig.draw(_rss(data, beta), rng)
         icpt.update(sig.sigma2, rng)
         if it >= tune and (it - tune) % thin == thin - 1:
             out["beta"].append(beta)
@@ -346,6 +377,8 @@ def _run_chain(
             for key, value in (prior.record(sig) | prior.stats()).items():
                 out.setdefault(key, []).append(np.copy(value))
     res = {k: np.asarray(v) for k, v in out.items()}
+    if data.X is None:  # out of core: no rows, no pointwise log-likelihood
+        return res
     mu = res.get("intercept", np.zeros(draws))[:, None] + res["beta"] @ X.T
     s = res["sigma"][:, None]
     res["log_likelihood"] = -0.5 * np.log(2 * np.pi * s**2) - 0.5 * ((y - mu) / s) ** 2

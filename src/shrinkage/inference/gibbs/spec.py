@@ -55,15 +55,16 @@ def gibbs_arguments(spec: ModelSpec) -> dict[str, Any]:
     if type(family) is not GaussianFamily:
         raise _unsupported(f"family {family.name!r}")
     prior, params = _prior_arguments(spec.prior, design.n_features, design.n_obs)
-    y = design.y
+    out_of_core = getattr(design, "out_of_core", False)
+    y = design.y_moments if out_of_core else design.y  # out of core: its mean and sd only
     if spec.intercept is True:
         intercept: Any = tuple(float(v) for v in family.intercept_prior(y))
     else:
         intercept = "flat" if spec.intercept == "flat" else None
     scale = family.sigma_scale if family.sigma_scale is not None else float(y.std())
     return {
-        "X": design.X,
-        "y": y,
+        "X": design.stats if out_of_core else design.X,
+        "y": None if out_of_core else y,
         "prior": prior,
         "prior_params": params,
         "groups": design.groups if spec.prior.needs_groups else None,
