@@ -148,7 +148,7 @@ def fit_lasso_path(X, y):
     xtx = s.xtx / np.outer(s.std, s.std)
     Xr, yr = gram_rows(xtx, s.xty / s.std, s.yty, s.n)
     res = path(Xr, yr, Quadratic(), L1(1.0), n_alphas=100, eps=1e-3, fit_intercept=False)
-    nnz = (res.coefs != 0).sum(axis=0)
+    nnz = (res.coefs != 0).sum(axis=1)  # per alpha
     return f"100 alphas, non-zeros {int(nnz[0])}..{int(nnz[-1])}"
 
 
