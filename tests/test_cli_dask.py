@@ -111,3 +111,16 @@ def test_bad_value_names_the_file(files, capsys):
     assert run_fit(args) == 2
     err = capsys.readouterr().err
     assert "part1.parquet" in err and "NaN in column 'a'" in err
+
+
+@pytest.mark.slow  # PyMC compile and a tiny chain: ~70 s on the loaded 2-core machine
+def test_parquet_glob_gaussian_writes_the_report(files, capsys):
+    # the Gaussian family fits the estimator on the Gram statistics (tiny chain: structure only)
+    folder, _ = files
+    out = folder / "out"
+    args = parse(str(folder / "*.parquet"), "--target", "a", "--drop", "y01", "--drop", "count",
+                 "--prior", "laplace", "--out", str(out), "--draws", "30", "--tune", "30",
+                 "--chains", "1", "--sampler", "pymc", "--seed", "1")  # fmt: skip
+    assert run_fit(args) == 0
+    assert (out / "report.md").exists() and (out / "table.csv").exists()
+    assert "not available out of core" in capsys.readouterr().out
