@@ -23,12 +23,15 @@ from __future__ import annotations
 import argparse
 import glob
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["fit_out_of_core", "wants_dask"]
+__all__ = ["FitHooks", "fit_out_of_core", "wants_dask"]
 
 _PARQUET = (".parquet", ".pq")
 _CSV = (".csv", ".txt", ".tsv")
@@ -187,28 +190,37 @@ def _connect(address: str | None, error):
         raise error(f"--scheduler {address}: cannot connect ({err})") from err
 
 
-def fit_out_of_core(args: argparse.Namespace, output, intr, estimator, error) -> Path:
-    """Read the files with Dask, fit, write the report into the staging folder, commit it.
+@dataclass(frozen=True)
+class FitHooks:
+    """What the Dask route takes from :mod:`shrinkage.cli.fit` (passed in: no import cycle).
 
-    ``estimator(args, groups)`` builds the in-memory route's estimator; ``error`` is the
-    exception class for input problems.
-    """
-    from shrinkage.cli.fit import parse_groups, parse_prior_args
+    ``estimator(args, groups)`` builds the estimator; ``error`` is the exception class for
+    input problems; ``parse_groups`` and ``parse_prior_args`` parse those options."""
+
+    estimator: Callable[..., Any]
+    error: type[Exception]
+    parse_groups: Callable[..., Any]
+    parse_prior_args: Callable[..., Any]
+
+
+def fit_out_of_core(args: argparse.Namespace, output, intr, hooks: FitHooks) -> Path:
+    """Read the files with Dask, fit, write the report into the staging folder, commit it."""
     from shrinkage.families import get_family
     from shrinkage.priors.registry import make_prior
 
+    error = hooks.error
     client = _connect(args.scheduler, error)
     try:
         ddf, files, sources = _read(args, error)
         X, y = _select(args, ddf, error)
-        groups = parse_groups(args.groups, [str(c) for c in X.columns])
+        groups = hooks.parse_groups(args.groups, [str(c) for c in X.columns])
         family = get_family(args.family)
         print(f"reading {len(files)} file(s) in {ddf.npartitions} partition(s)", flush=True)
         if family.name in ("bernoulli", "poisson"):
-            prior = make_prior(args.prior, **parse_prior_args(args.prior_arg))
+            prior = make_prior(args.prior, **hooks.parse_prior_args(args.prior_arg))
             text = _fit_map(args, X, y, family, prior, groups, sources, files, output, error)
         else:
-            est = estimator(args, groups)
+            est = hooks.estimator(args, groups)
             est.fit(X, y)
             intr.check()
             report = est.report()

@@ -352,9 +352,10 @@ def run_fit(args: argparse.Namespace) -> int:
         try:
             output = OutputFolder.prepare(args.out, args.overwrite)
             if wants_dask(args):
-                from shrinkage.cli._dask_fit import fit_out_of_core
+                from shrinkage.cli._dask_fit import FitHooks, fit_out_of_core
 
-                folder = fit_out_of_core(args, output, intr, _estimator, FitInputError)
+                hooks = FitHooks(_estimator, FitInputError, parse_groups, parse_prior_args)
+                folder = fit_out_of_core(args, output, intr, hooks)
             else:
                 folder = _fit_and_save(args, output, intr)
         except BaseException as err:
