@@ -55,8 +55,9 @@ def refuse_sampling(family: str) -> None:
     )
 
 
-def _block(xb, yb, k, source, spec, names, mean, std, w, c, datafit) -> GLMPass:
-    """One partition's :class:`GLMPass` (runs on a worker)."""
+def _block(xb, yb, k, source, spec, names, mean, std, w, c, datafit, check=True) -> GLMPass:
+    """One partition's :class:`GLMPass` (runs on a worker); ``check``: refuse non-finite
+    values and a response outside the family's support, naming the partition."""
     where = _where(k, source)
     if spec is not None and all(levels is None for _, levels in spec) and _numeric(xb):
         X = xb.to_numpy(dtype=float, na_value=np.nan, copy=True)  # one copy, not one per column
@@ -66,12 +67,13 @@ def _block(xb, yb, k, source, spec, names, mean, std, w, c, datafit) -> GLMPass:
     y = _as_block(yb, None, where, "y").reshape(-1)
     if y.shape[0] != X.shape[0]:
         raise ValueError(f"{where}: X has {X.shape[0]} rows but y has {y.shape[0]}")
-    if not (np.isfinite(X).all() and np.isfinite(y).all()):
-        _check_finite(np.column_stack([X, y]), [*names, "y"], where)  # names the first one
-    try:
-        datafit.validate_y(y)
-    except ValueError as err:
-        raise ValueError(f"{where}: {err}") from None
+    if check:
+        if not (np.isfinite(X).all() and np.isfinite(y).all()):
+            _check_finite(np.column_stack([X, y]), [*names, "y"], where)  # names the first
+        try:
+            datafit.validate_y(y)
+        except ValueError as err:
+            raise ValueError(f"{where}: {err}") from None
     X -= mean  # standardize in place: the block is ours
     X /= std
     return block_pass(X, y, w, c, datafit.kind, overwrite=True)
@@ -109,14 +111,17 @@ def glm_pass(
         raise ValueError(f"{len(sources)} sources for {len(xs)} partitions")
     block = delayed(_block, pure=True)
     add = delayed(_sum_all, pure=True)
+    checked = []  # the data do not change between passes: check them in the first only
 
     def pass_fn(w: np.ndarray, c: float) -> GLMPass:
         where = [None] * len(xs) if sources is None else list(sources)
-        fixed = (spec, names, stats.mean, stats.std, w, c, datafit)
+        fixed = (spec, names, stats.mean, stats.std, w, c, datafit, not checked)
         parts = [block(xb, ys[k], k, where[k], *fixed) for k, xb in enumerate(xs)]
         while len(parts) > 1:
             parts = [add(*parts[i : i + _FANIN]) for i in range(0, len(parts), _FANIN)]
-        return compute(parts[0])[0]
+        out = compute(parts[0])[0]
+        checked.append(True)
+        return out
 
     return pass_fn
 
