@@ -165,3 +165,13 @@ def test_partition_is_not_modified_in_place():
                  np.zeros(6), 0.0, datafit)  # fmt: skip
     pd.testing.assert_frame_equal(df, before)
     assert out.n == 50
+
+
+def test_build_model_on_dask_names_glm_map():
+    from shrinkage.model import build_model
+    from shrinkage.priors import Laplace
+
+    X = da.from_array(np.random.default_rng(0).standard_normal((20, 2)), chunks=10)
+    y = da.from_array(np.arange(20.0) % 2, chunks=10)
+    with pytest.raises(ValueError, match=r"glm_map.*sample of rows"):
+        build_model(X, y, prior=Laplace(1.0), family="bernoulli")
