@@ -67,6 +67,20 @@ def test_logistic_l1_from_dask_frame_equals_sklearn(dask_client):
     assert res.feature_names == list("abcdef")
 
 
+def test_poisson_l2_from_dask_equals_sklearn(dask_client):
+    from shrinkage.solvers import L2
+
+    X, Z, data = _data(n=1200, seed=4)
+    _, y = data["poisson"]
+    res = glm_map(da.from_array(X, chunks=(400, 6)), da.from_array(y, chunks=400), "poisson",
+                  L2(0.01), tol=1e-12)  # fmt: skip
+    # PoissonRegressor(alpha) == Poisson() + L2(alpha) (tests/test_solvers_sklearn.py)
+    ref = sk.PoissonRegressor(alpha=0.01, solver="newton-cholesky", tol=1e-14, max_iter=1000)
+    ref.fit(Z, y)
+    np.testing.assert_allclose(res.coef, ref.coef_, rtol=0, atol=ATOL)
+    np.testing.assert_allclose(res.intercept, ref.intercept_, rtol=0, atol=ATOL)
+
+
 def test_group_lasso_poisson_from_dask(dask_client):
     X, Z, data = _data(seed=5)
     datafit, y = data["poisson"]

@@ -59,10 +59,7 @@ def _block(xb, yb, k, source, spec, names, mean, std, w, c, datafit, check=True)
     """One partition's :class:`GLMPass` (runs on a worker); ``check``: refuse non-finite
     values and a response outside the family's support, naming the partition."""
     where = _where(k, source)
-    if spec is not None and all(levels is None for _, levels in spec) and _numeric(xb):
-        X = xb.to_numpy(dtype=float, na_value=np.nan, copy=True)  # one copy, not one per column
-    else:
-        X = np.array(_as_block(xb, spec, where, "X"), dtype=float)  # a copy we may overwrite
+    X = np.array(_as_block(xb, spec, where, "X"), dtype=float)  # a copy we may overwrite
     X = X[:, None] if X.ndim == 1 else X
     y = _as_block(yb, None, where, "y").reshape(-1)
     if y.shape[0] != X.shape[0]:
@@ -77,14 +74,6 @@ def _block(xb, yb, k, source, spec, names, mean, std, w, c, datafit, check=True)
     X -= mean  # standardize in place: the block is ours
     X /= std
     return block_pass(X, y, w, c, datafit.kind, overwrite=True)
-
-
-def _numeric(frame) -> bool:
-    import pandas as pd
-
-    return all(
-        pd.api.types.is_numeric_dtype(t) or pd.api.types.is_bool_dtype(t) for t in frame.dtypes
-    )
 
 
 def _sum_all(*parts: GLMPass) -> GLMPass:
