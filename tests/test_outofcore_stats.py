@@ -82,3 +82,17 @@ def test_misaligned_partitions_are_refused():
     df = pd.DataFrame({"a": np.arange(8.0), "y": np.arange(8.0) ** 2})
     with pytest.raises(ValueError, match="4 partitions but y has 2"):
         gram_stats(dd.from_pandas(df[["a"]], npartitions=4), dd.from_pandas(df["y"], 2))
+
+
+def test_package_imports_without_dask():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; sys.modules['dask'] = None; sys.modules['distributed'] = None\n"
+        "import shrinkage.outofcore, shrinkage.model, shrinkage.estimators, shrinkage.solvers\n"
+        "import numpy as np\n"
+        "assert not shrinkage.outofcore.is_dask(np.zeros(2))\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
