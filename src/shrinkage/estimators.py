@@ -115,6 +115,15 @@ def _has_text_columns(X: Any) -> bool:
     )
 
 
+def _refuse_glm_sampling_out_of_core(X: Any, y: Any, family: Family) -> None:
+    """Sampling a logistic / Poisson posterior needs every row at every gradient: on Dask data
+    raise the error naming the alternatives (the out-of-core MAP, or a sample of rows)."""
+    if (is_dask(X) or is_dask(y)) and family.name in ("bernoulli", "poisson"):
+        from shrinkage.outofcore.glm import refuse_sampling
+
+        refuse_sampling(family.name)
+
+
 class _BayesianLinearModel(BaseEstimator):
     """Shared fit / predict machinery. Subclasses define ``_prior()`` and ``_family()``.
 
@@ -155,6 +164,7 @@ class _BayesianLinearModel(BaseEstimator):
     # -- fitting --------------------------------------------------------------------------------
     def _validate_fit(self, X: Any, y: Any) -> tuple[Any, np.ndarray]:
         """sklearn-style validation; DataFrames with categorical columns keep their dtypes."""
+        _refuse_glm_sampling_out_of_core(X, y, self._family())
         if is_dask(X) or is_dask(y):  # out of core: validated in the one pass of the design
             return self._validate_dask(X, y)
         if _has_text_columns(X):

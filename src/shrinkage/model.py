@@ -197,7 +197,8 @@ def _design(X: Any, y: Any, family: Family, groups, standardize: bool) -> Design
         raise ValueError(
             f"family {family.name!r} cannot be built on out-of-core (Dask) data: only the "
             "Gaussian likelihood reduces to X'X, X'y, y'y. Alternatives: the penalized MAP "
-            "out of core (docs/big-data.md), or sample on a sample of rows "
+            "out of core (shrinkage.outofcore.glm_map for logistic / Poisson; "
+            "docs/big-data.md), or sample on a sample of rows "
             "(X.sample(frac=...).compute())"
         )
     return GramDesign(

@@ -49,6 +49,7 @@ import pandas as pd
 from shrinkage.cli._args import int_at_least
 from shrinkage.cli._args import seed as seed_type
 from shrinkage.cli._csv import parse_sep, read_data, refuse_stray_text
+from shrinkage.cli._dask_fit import wants_dask
 from shrinkage.cli._interrupt import Interrupts, abandon
 from shrinkage.cli._output import OutputFolder
 
@@ -94,7 +95,11 @@ def add_fit_parser(subparsers: Any) -> argparse.ArgumentParser:
         ),
         formatter_class=_DefaultsFormatter,
     )
-    p.add_argument("data", help="CSV file with a header row")
+    p.add_argument(
+        "data",
+        help="CSV file with a header row; or a quoted glob of Parquet or CSV files "
+        "('data/*.parquet'), read out of core with Dask (docs/big-data.md)",
+    )
     p.add_argument(
         "--target", default=None, help="name of the response column (required without --formula)"
     )
@@ -169,6 +174,13 @@ def add_fit_parser(subparsers: Any) -> argparse.ArgumentParser:
         "--seed", type=seed_type, default=None, help="random seed of the sampler (default: none)"
     )
     p.add_argument("--progress", action="store_true", help="show the sampler's progress bar")
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="address of a running Dask distributed scheduler (tcp://host:8786); implies the "
+        "out-of-core route (default: Dask's local scheduler for a glob)",
+    )
     p.set_defaults(func=run_fit)
     return p
 
@@ -272,6 +284,17 @@ def _target(args: argparse.Namespace) -> str:
     if response is None and args.target is None:
         raise FitInputError("give --target COL, or a formula 'y ~ ...' naming the target")
     return response if response is not None else args.target
+
+
+def _refuse_formula_out_of_core(args: argparse.Namespace) -> None:
+    """The Dask route reads columns by name: it needs ``--target`` and takes no formula."""
+    if args.formula is not None:
+        raise FitInputError(
+            "--formula works on one CSV file in memory; out of core (a glob, Parquet or "
+            "--scheduler) give --target COL and encode terms as columns"
+        )
+    if args.target is None:
+        raise FitInputError("out of core (a glob, Parquet or --scheduler) give --target COL")
 
 
 def _formula_names_target(args: argparse.Namespace) -> bool:
@@ -409,9 +432,16 @@ def run_fit(args: argparse.Namespace) -> int:
         output = None
         try:
             output = OutputFolder.prepare(args.out, args.overwrite)
-            folder = _fit_and_save(args, output, intr)
+            if wants_dask(args):
+                from shrinkage.cli._dask_fit import FitHooks, fit_out_of_core
+
+                _refuse_formula_out_of_core(args)
+                hooks = FitHooks(_estimator, FitInputError, parse_groups, parse_prior_args)
+                folder = fit_out_of_core(args, output, intr, hooks)
+            else:
+                folder = _fit_and_save(args, output, intr)
+                print(f"fit saved with the report: shrinkage predict {folder} NEW.csv --out FILE")
         except BaseException as err:
             return abandon("fit", err, intr, output, (ValueError, TypeError))
-    print(f"fit saved with the report: shrinkage predict {folder} NEW.csv --out FILE")
     print(f"report written to {folder}")
     return 0

@@ -6,6 +6,7 @@ it, and imports ``dask`` only inside the functions that receive a Dask collectio
 
 from __future__ import annotations
 
+from shrinkage.outofcore.glm import GLMMapResult, glm_map
 from shrinkage.outofcore.stats import GramStats, gram_stats, is_dask
 
-__all__ = ["GramStats", "gram_stats", "is_dask"]
+__all__ = ["GLMMapResult", "GramStats", "glm_map", "gram_stats", "is_dask"]

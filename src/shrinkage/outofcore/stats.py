@@ -104,8 +104,19 @@ def _frame_block(df, spec, where: str) -> np.ndarray:
     return np.column_stack(cols) if cols else np.empty((len(df), 0))
 
 
+def _all_numeric(frame, spec) -> bool:
+    import pandas as pd
+
+    return all(levels is None for _, levels in spec) and all(
+        pd.api.types.is_numeric_dtype(t) or pd.api.types.is_bool_dtype(t) for t in frame.dtypes
+    )
+
+
 def _as_block(obj, spec, where: str, what: str) -> np.ndarray:
+    """A partition as a float matrix (may be a read-only view of the partition's data)."""
     if spec is not None:
+        if _all_numeric(obj, spec):  # one conversion of the whole frame, not one per column
+            return obj.to_numpy(dtype=float, na_value=np.nan)
         return _frame_block(obj, spec, where)
     if hasattr(obj, "to_numpy"):  # a pandas Series partition of y
         import pandas as pd
@@ -138,18 +149,22 @@ def _partition_stats(xb, yb, k, source, spec, names):
     X = _as_block(xb, spec, where, "X")
     if X.ndim == 1:
         X = X[:, None]
+    n, p = X.shape
+    # one Fortran buffer of ours for [x, y]: centred in place, its X'X a symmetric rank-k update
+    Z = np.empty((n, p + (yb is not None)), order="F")
+    Z[:, :p] = X
     if yb is not None:
         y = _as_block(yb, None, where, "y").reshape(-1)
-        if y.shape[0] != X.shape[0]:
-            raise ValueError(f"{where}: X has {X.shape[0]} rows but y has {y.shape[0]}")
-        X = np.column_stack([X, y])
-    _check_finite(X, names, where)
-    n = X.shape[0]
+        if y.shape[0] != n:
+            raise ValueError(f"{where}: X has {n} rows but y has {y.shape[0]}")
+        Z[:, p] = y
+    if not np.isfinite(Z).all():
+        _check_finite(Z, names, where)
     if n == 0:
-        return 0, np.zeros(X.shape[1]), np.zeros((X.shape[1], X.shape[1]))
-    m = X.mean(axis=0)
-    D = X - m
-    return n, m, D.T @ D
+        return 0, np.zeros(Z.shape[1]), np.zeros((Z.shape[1], Z.shape[1]))
+    m = Z.mean(axis=0)
+    Z -= m
+    return n, m, Z.T @ Z
 
 
 def _merge(a, b):
@@ -198,20 +213,24 @@ def _blocks(X, y):
     """Delayed row blocks of X and y (aligned), the column spec and the feature names."""
     if hasattr(X, "columns"):  # Dask DataFrame
         spec, names = _frame_spec(X)
-        xs = list(X.to_delayed())
+        # unoptimized graphs: X and y taken from one frame then share their read tasks (one read
+        # per partition), and Dask cannot fuse the partitions of a narrow projection (y alone)
+        # into fewer than X's, which would misalign the rows
+        xs = list(X.to_delayed(optimize_graph=False))
     else:
         if X.ndim != 2:
             raise ValueError(f"X must be 2-dimensional; got {X.ndim} dimensions")
         spec, names = None, [f"x{j}" for j in range(X.shape[1])]
         X = X.rechunk({1: X.shape[1]}) if not np.isnan(X.shape[1]) else X
-        xs = list(X.to_delayed().ravel())
+        xs = list(X.to_delayed(optimize_graph=False).ravel())
     ys = None
     if y is not None:
         if is_dask(y) and hasattr(y, "chunks") and hasattr(X, "chunks") and _known(X, y):
             y = y.rechunk((X.chunks[0], *y.chunks[1:]))
         if not is_dask(y):
             raise TypeError("y must be a Dask collection when X is one (rows must align)")
-        ys = list(y.to_delayed().ravel()) if hasattr(y, "chunks") else list(y.to_delayed())
+        ys = y.to_delayed(optimize_graph=False)
+        ys = list(ys.ravel()) if hasattr(y, "chunks") else list(ys)
         if len(ys) != len(xs):
             raise ValueError(
                 f"X has {len(xs)} partitions but y has {len(ys)}: they must be split at the "
