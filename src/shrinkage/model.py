@@ -126,7 +126,7 @@ def build_model(
         X, y, groups, formula = formula_design(X, data, y, groups)
     elif data is not None:
         raise TypeError("data= goes with a formula: build_model('y ~ x1 + x2', data=df, ...)")
-    elif y is None:
+    elif y is None and not getattr(X, "out_of_core", False):  # a GramDesign carries its y
         raise TypeError("build_model needs y, or a formula 'y ~ ...' with data=")
     if intercept not in (True, False, "flat"):
         raise ValueError(f"intercept must be True, False or 'flat'; got {intercept!r}")
