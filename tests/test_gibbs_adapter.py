@@ -128,7 +128,7 @@ def test_thin_is_passed_through_and_recorded():
 @pytest.mark.parametrize(
     "kwargs, match",
     [
-        ({"prior": P.ElasticNet()}, "ElasticNet"),
+        ({"prior": P.HorseshoePlus()}, "HorseshoePlus"),
         ({"prior": P.Horseshoe(), "family": "student_t"}, "student_t"),
         ({"prior": P.Horseshoe(), "family": "bernoulli", "y": "binary"}, "bernoulli"),
     ],
@@ -227,6 +227,7 @@ def _assert_agree(model, seed=0, names=("beta", "sigma", "tau", "intercept")):
 PRIORS = [
     P.Gaussian(scale=0.5),
     P.Laplace(scale=0.3),
+    P.ElasticNet(l1_scale=0.3, l2_scale=0.5),
     P.BayesianLasso(),
     P.Horseshoe(),
     P.RegularizedHorseshoe(expected_nonzero=2),

@@ -82,6 +82,7 @@ from shrinkage.inference.gibbs.horseshoe import (
 )
 from shrinkage.inference.gibbs.priors import (
     BayesianLassoUpdates,
+    ElasticNetUpdates,
     GaussianUpdates,
     GroupLassoUpdates,
     LaplaceUpdates,
@@ -100,6 +101,7 @@ UPDATES: dict[str, type[Updates]] = {
     for u in (
         GaussianUpdates,
         LaplaceUpdates,
+        ElasticNetUpdates,
         BayesianLassoUpdates,
         HorseshoeUpdates,
         RegularizedHorseshoeUpdates,
@@ -109,7 +111,17 @@ UPDATES: dict[str, type[Updates]] = {
     )
 }
 
-_POSITIVE = ("scale", "b", "lasso_lambda", "r", "delta", "global_scale", "slab_scale", "slab_df")
+_POSITIVE = (
+    "scale",
+    "b",
+    "t",
+    "lasso_lambda",
+    "r",
+    "delta",
+    "global_scale",
+    "slab_scale",
+    "slab_df",
+)
 
 
 def gibbs_sample(

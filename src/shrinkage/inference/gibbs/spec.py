@@ -16,7 +16,7 @@ intercept ``True`` / ``"flat"`` /    ``Normal(mean(y), 2.5 sd(y))`` / flat / non
 ``False``
 ==================================  ==========================================================
 
-Priors without Gibbs updates (``gibbs_updates = None``, e.g. ``ElasticNet``) and other
+Priors without Gibbs updates (``gibbs_updates = None``, e.g. ``HorseshoePlus``) and other
 families raise ``ValueError``.
 """
 
