@@ -8,7 +8,7 @@ from shrinkage import priors as P
 from shrinkage import report as R
 from shrinkage.families import Gaussian as GaussianFamily
 from shrinkage.inference import sample
-from shrinkage.inference.gibbs.spec import gibbs_arguments, prefer_gibbs
+from shrinkage.inference.gibbs.spec import AUTO_MAX_P_CONVEX, gibbs_arguments, prefer_gibbs
 from shrinkage.inference.sampling import _resolve_sampler
 from shrinkage.model import build_model, get_spec
 
@@ -169,7 +169,19 @@ def test_arguments_follow_the_model():
 
 
 def test_auto_rule():
-    """Gibbs for the Gaussian family, a horseshoe-family prior and p > n (prefer_gibbs)."""
+    """Gibbs for the Gaussian family with a horseshoe-family prior and p > n, or a log-concave
+    prior (Gaussian, Laplace, elastic net, Bayesian lasso) and p <= min(n, AUTO_MAX_P_CONVEX)
+    (prefer_gibbs; docs/sampling.md)."""
+    for prior in (P.Gaussian(), P.Laplace(), P.ElasticNet(), P.BayesianLasso()):
+        assert _resolve_sampler("auto", get_spec(_model(prior))) == "gibbs"  # n=60, p=8
+        assert _resolve_sampler("auto", get_spec(_model(prior, n=20, p=30))) != "gibbs"
+    assert _resolve_sampler("auto", get_spec(_model(P.GroupLasso()))) != "gibbs"  # unmeasured
+    assert _resolve_sampler("auto", get_spec(_model(P.R2D2()))) != "gibbs"
+    big = AUTO_MAX_P_CONVEX + 1
+    wide = _model(P.Laplace(), n=big + 10, p=big)
+    assert _resolve_sampler("auto", get_spec(wide)) != "gibbs"  # p <= n but too many features
+    tall = _model(P.Laplace(), n=60, p=8, family="student_t")
+    assert _resolve_sampler("auto", get_spec(tall)) != "gibbs"
     assert _resolve_sampler("auto", get_spec(_model(P.Horseshoe(), n=20, p=30))) == "gibbs"
     assert _resolve_sampler("auto", get_spec(_model(P.GroupHorseshoe(), n=6, p=8))) == "gibbs"
     assert _resolve_sampler("auto", get_spec(_model(P.Horseshoe()))) != "gibbs"  # p <= n

@@ -220,6 +220,7 @@ class GroupLassoUpdates(Updates):
         "sigma_scaled": True,
     }
     needs_groups = True
+    auto = False  # sampler="auto" keeps NUTS: Gibbs vs NUTS not measured for groups yet
 
     def __init__(self, p, groups, params):
         super().__init__(p, groups, params)
