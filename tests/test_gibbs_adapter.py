@@ -115,6 +115,24 @@ def test_default_warm_up_is_the_priors_and_recorded():
     assert sample(_model(P.Horseshoe()), tune=7, **kw)["posterior"].attrs["tuning_steps"] == 7
 
 
+def test_log_likelihood_false_is_not_computed(monkeypatch):
+    """sample(log_likelihood=False) reaches the Gibbs core, which then forms no n x draws array."""
+    from shrinkage.inference.gibbs import adapter, core
+
+    seen = []
+
+    def spy(*args, **kwargs):
+        res = core.gibbs_sample(*args, **kwargs)
+        seen.append(("log_likelihood" in res, kwargs["log_likelihood"]))
+        return res
+
+    monkeypatch.setattr(adapter, "gibbs_sample", spy)
+    kw = {"sampler": "gibbs", "draws": 4, "tune": 2, "chains": 1, "random_seed": 1}
+    assert "log_likelihood" in sample(_model(P.Laplace()), **kw).children
+    assert "log_likelihood" not in sample(_model(P.Laplace()), log_likelihood=False, **kw).children
+    assert seen == [(True, True), (False, False)]
+
+
 def test_thin_is_passed_through_and_recorded():
     kw = {"sampler": "gibbs", "draws": 4, "tune": 2, "chains": 1, "random_seed": 1}
     dt = sample(_model(P.Horseshoe()), thin=2, **kw)

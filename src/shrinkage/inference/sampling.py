@@ -93,8 +93,8 @@ def sample(
     progressbar : bool
     log_likelihood : bool
         Store the pointwise log-likelihood (for LOO). It holds ``chains x draws x n`` numbers
-        (3.2 GB for 4 x 1000 draws at n = 100000): turn it off for large ``n``. The Gibbs
-        sampler computes it in its sweeps and always stores it.
+        (3.2 GB for 4 x 1000 draws at n = 100000): turn it off for large ``n`` (the Gibbs
+        sampler then does not compute it either).
     form : {"auto", "marginal", "noncentred"}
         How NUTS explores the model. ``"marginal"``: ``beta`` integrated out exactly
         (``y ~ N(a 1, sigma^2 I + X D X')``, ``D`` = beta's prior variances), NUTS on the
