@@ -82,6 +82,7 @@ from shrinkage.inference.gibbs.horseshoe import (
 )
 from shrinkage.inference.gibbs.priors import (
     BayesianLassoUpdates,
+    ElasticNetUpdates,
     GaussianUpdates,
     GroupLassoUpdates,
     LaplaceUpdates,
@@ -100,6 +101,7 @@ UPDATES: dict[str, type[Updates]] = {
     for u in (
         GaussianUpdates,
         LaplaceUpdates,
+        ElasticNetUpdates,
         BayesianLassoUpdates,
         HorseshoeUpdates,
         RegularizedHorseshoeUpdates,
@@ -109,7 +111,17 @@ UPDATES: dict[str, type[Updates]] = {
     )
 }
 
-_POSITIVE = ("scale", "b", "lasso_lambda", "r", "delta", "global_scale", "slab_scale", "slab_df")
+_POSITIVE = (
+    "scale",
+    "b",
+    "t",
+    "lasso_lambda",
+    "r",
+    "delta",
+    "global_scale",
+    "slab_scale",
+    "slab_df",
+)
 
 
 def gibbs_sample(
@@ -131,6 +143,7 @@ def gibbs_sample(
     progressbar: bool = False,
     method: str = "auto",
     thin: int | None = None,
+    log_likelihood: bool = True,
 ) -> dict[str, np.ndarray]:
     """Draw from the posterior of a Gaussian linear model with a shrinkage prior by Gibbs sampling.
 
@@ -141,7 +154,7 @@ def gibbs_sample(
     y : array-like, shape (n,)
         Response.
     prior : str
-        One of ``"gaussian"``, ``"laplace"``, ``"bayesian_lasso"``, ``"horseshoe"``,
+        One of ``"gaussian"``, ``"laplace"``, ``"elastic_net"``, ``"bayesian_lasso"``, ``"horseshoe"``,
         ``"regularized_horseshoe"``, ``"group_lasso"``, ``"group_horseshoe"``, ``"r2d2"`` (see
         module doc).
     draws, chains : int
@@ -174,13 +187,16 @@ def gibbs_sample(
     thin : int, optional
         Sweeps per kept draw after warm-up (``draws * thin`` sweeps, every ``thin``-th kept).
         Default 4 for the horseshoe family, whose global scale mixes slowly, 1 otherwise.
+    log_likelihood : bool
+        Compute the pointwise log-likelihood (``chains x draws x n`` numbers: turn it off
+        for large ``n``).
 
     Returns
     -------
     dict of str to ndarray
         ``beta`` (chain, draw, p), ``intercept`` (unless None), ``sigma`` (chain, draw), the prior's scales
         (``tau``, ``lam`` (feature or group), ``c2``, ``lasso_lambda`` where present),
-        ``log_likelihood`` (chain, draw, n), pointwise ``log N(y_i | c + x_i'beta, sigma^2)``,
+        ``log_likelihood`` (chain, draw, n; unless turned off or out of core), pointwise ``log N(y_i | c + x_i'beta, sigma^2)``,
         and ``slice_evals`` (chain, draw): log-density evaluations spent on ``tau``
         (horseshoe family only).
     """
@@ -209,7 +225,7 @@ def gibbs_sample(
     noise = (_check_sigma_prior(sigma_prior, sigma_scale), sigma2_fixed)
     _check_intercept(intercept, X)
     seeds = np.random.SeedSequence(random_seed).spawn(chains)
-    args = (X, y, spec, draws, tune, thin, noise, intercept, method)
+    args = (X, y, spec, draws, tune, thin, noise, intercept, method, log_likelihood)
     n_jobs = min(chains, os.cpu_count() or 1) if n_jobs is None else n_jobs
     if n_jobs == 1 or chains == 1:
         results = [_run_chain_1thread(*args, s, progressbar) for s in seeds]
@@ -340,7 +356,7 @@ def _run_chain_1thread(*args):
 
 
 def _run_chain(
-    X, y, spec: Updates, draws, tune, thin, noise, intercept, method, seed, progressbar
+    X, y, spec: Updates, draws, tune, thin, noise, intercept, method, loglik, seed, progressbar
 ):
     """Run one chain; return arrays with a leading draw dimension."""
     rng = np.random.default_rng(seed)
@@ -377,7 +393,7 @@ def _run_chain(
             for key, value in (prior.record(sig) | prior.stats()).items():
                 out.setdefault(key, []).append(np.copy(value))
     res = {k: np.asarray(v) for k, v in out.items()}
-    if data.X is None:  # out of core: no rows, no pointwise log-likelihood
+    if data.X is None or not loglik:  # out of core: no rows, no pointwise log-likelihood
         return res
     mu = res.get("intercept", np.zeros(draws))[:, None] + res["beta"] @ X.T
     s = res["sigma"][:, None]
