@@ -73,33 +73,41 @@ def _quiet(fn):
     return run
 
 
-def _lasso_tools():
-    import celer
+def _glum(family):
+    """glum at ``gradient_tol`` t: its objective is mean deviance / 2 + alpha ||w||_1, our
+    quadratic (normal) and logistic (binomial) objectives."""
     import glum
-    import skglm
-    from sklearn.linear_model import Lasso
 
-    def glum_fit(X, y, a, t):
+    def fit(X, y, a, t):
         m = glum.GeneralizedLinearRegressor(
-            family="normal", alpha=a, l1_ratio=1.0, fit_intercept=False, gradient_tol=t,
+            family=family, alpha=a, l1_ratio=1.0, fit_intercept=False, gradient_tol=t,
             max_iter=10_000,
         )  # fmt: skip
         return m.fit(X, y).coef_
 
+    return fit
+
+
+def _lasso_tools():
+    import celer
+    import skglm
+    from sklearn.linear_model import Lasso
+
     return {
-        "ours": lambda X, y, a, t: solve(X, y, Quadratic(), L1(a), fit_intercept=False, tol=t).coef,
-        "sklearn": lambda X, y, a, t: Lasso(a, fit_intercept=False, tol=t, max_iter=100_000)
-        .fit(X, y)
-        .coef_,
+        "ours": lambda X, y, a, t: (
+            solve(X, y, Quadratic(), L1(a), fit_intercept=False, tol=t).coef
+        ),
+        "sklearn": lambda X, y, a, t: (
+            Lasso(a, fit_intercept=False, tol=t, max_iter=100_000).fit(X, y).coef_
+        ),
         "skglm": lambda X, y, a, t: skglm.Lasso(a, fit_intercept=False, tol=t).fit(X, y).coef_,
         "celer": lambda X, y, a, t: celer.Lasso(a, fit_intercept=False, tol=t).fit(X, y).coef_,
-        "glum": glum_fit,
+        "glum": _glum("normal"),
     }
 
 
 def _logistic_tools():
     import celer
-    import glum
     import skglm
     from sklearn.linear_model import LogisticRegression
 
@@ -111,25 +119,18 @@ def _logistic_tools():
         )  # fmt: skip
         return m.fit(X, y).coef_[0]
 
-    def glum_fit(X, y, a, t):
-        m = glum.GeneralizedLinearRegressor(
-            family="binomial", alpha=a, l1_ratio=1.0, fit_intercept=False, gradient_tol=t,
-            max_iter=10_000,
-        )  # fmt: skip
-        return m.fit(X, y).coef_
-
     return {
         "ours": lambda X, y, a, t: solve(X, y, Logistic(), L1(a), fit_intercept=False, tol=t).coef,
         "sklearn": sk,
-        "skglm": lambda X, y, a, t: skglm.SparseLogisticRegression(a, fit_intercept=False, tol=t)
-        .fit(X, y)
-        .coef_[0],
-        "celer": lambda X, y, a, t: celer.LogisticRegression(
-            C=1.0 / (len(y) * a), fit_intercept=False, tol=t
-        )
-        .fit(X, y)
-        .coef_[0],
-        "glum": glum_fit,
+        "skglm": lambda X, y, a, t: (
+            skglm.SparseLogisticRegression(a, fit_intercept=False, tol=t).fit(X, y).coef_[0]
+        ),
+        "celer": lambda X, y, a, t: (
+            celer.LogisticRegression(C=1.0 / (len(y) * a), fit_intercept=False, tol=t)
+            .fit(X, y)
+            .coef_[0]
+        ),
+        "glum": _glum("binomial"),
     }
 
 
@@ -138,17 +139,19 @@ def _group_tools():
     import skglm
 
     def ours(X, y, a, t):
-        g = GroupLasso(a, np.arange(X.shape[1]) // GROUP_SIZE, weights=np.ones(X.shape[1] // GROUP_SIZE))
+        g = GroupLasso(
+            a, np.arange(X.shape[1]) // GROUP_SIZE, weights=np.ones(X.shape[1] // GROUP_SIZE)
+        )
         return solve(X, y, Quadratic(), g, fit_intercept=False, tol=t).coef
 
     return {
         "ours": ours,
-        "skglm": lambda X, y, a, t: skglm.GroupLasso(GROUP_SIZE, a, fit_intercept=False, tol=t)
-        .fit(X, y)
-        .coef_,
-        "celer": lambda X, y, a, t: celer.GroupLasso(GROUP_SIZE, a, fit_intercept=False, tol=t)
-        .fit(X, y)
-        .coef_,
+        "skglm": lambda X, y, a, t: (
+            skglm.GroupLasso(GROUP_SIZE, a, fit_intercept=False, tol=t).fit(X, y).coef_
+        ),
+        "celer": lambda X, y, a, t: (
+            celer.GroupLasso(GROUP_SIZE, a, fit_intercept=False, tol=t).fit(X, y).coef_
+        ),
     }
 
 
@@ -165,9 +168,9 @@ def _path_tools():
         return np.array(coefs)
 
     return {
-        "ours": lambda X, y, al, t: path(
-            X, y, Quadratic(), L1(1.0), alphas=al, fit_intercept=False, tol=t
-        ).coefs,
+        "ours": lambda X, y, al, t: (
+            path(X, y, Quadratic(), L1(1.0), alphas=al, fit_intercept=False, tol=t).coefs
+        ),
         "sklearn": lambda X, y, al, t: lasso_path(X, y, alphas=al, tol=t, max_iter=100_000)[1].T,
         "skglm": skglm_path,
         "celer": lambda X, y, al, t: celer.celer_path(X, y, "lasso", alphas=al, tol=t)[1].T,
@@ -213,13 +216,18 @@ def _objectives(obj, X, y, alpha, coefs):
 
 def _calibrate(tools, X, y, alpha, obj):
     """Loosest ladder tolerance per tool reaching ``REL`` of the reference: ``{tool: tol}``."""
-    tight = {name: _objectives(obj, X, y, alpha, _quiet(fn)(X, y, alpha, 1e-12)) for name, fn in tools.items()}
+    tight = {
+        name: _objectives(obj, X, y, alpha, _quiet(fn)(X, y, alpha, 1e-12))
+        for name, fn in tools.items()
+    }
     ref = np.min(np.array(list(tight.values())), axis=0)
     tols = {}
     for name, fn in tools.items():
         tols[name] = None
         for t in LADDER:
-            excess = (_objectives(obj, X, y, alpha, _quiet(fn)(X, y, alpha, t)) - ref) / np.abs(ref)
+            excess = (_objectives(obj, X, y, alpha, _quiet(fn)(X, y, alpha, t)) - ref) / np.abs(
+                ref
+            )
             if excess.max() <= REL:
                 tols[name] = t
                 break

@@ -12,6 +12,7 @@ import numpy as np
 from numba import njit
 
 from . import _kernels_datafit as KD
+from ._kernels_cd import take_ranked
 from ._kernels_common import JIT, col_axpy, col_dot, copy, dot, vsum, xt_vec
 from ._kernels_penalty import block_scale, group_terms
 
@@ -39,7 +40,7 @@ def _group_cert(y, w, eta, g, grad, order, ptr, gw, kind, gap, fit_intercept):
 def _group_ws(w, grad, order, ptr, gw, score, ws_buf):
     """Working set of groups (the rule of ``_kernels_cd._grow`` by blocks): non-zero and
     unpenalized groups, then the zero groups ranked by ``||grad_k|| - t_k`` (within 10% of the
-    boundary), up to ``max(10, 2 * kept)`` groups. Returns the used length of ``ws_buf``."""
+    boundary), up to ``max(P0, 2 * kept)`` groups. Returns the used length of ``ws_buf``."""
     n_groups = ptr.shape[0] - 1
     m = 0
     for k in range(n_groups):
@@ -54,15 +55,7 @@ def _group_ws(w, grad, order, ptr, gw, score, ws_buf):
             score[k] = np.inf
         else:
             score[k] = gw[k] - np.sqrt(gn)
-    size = min(n_groups, max(10, 2 * m))
-    ranked = np.argsort(score)
-    for q in range(n_groups):
-        k = ranked[q]
-        if m >= size or score[k] > 0.1 * gw[k]:
-            break
-        ws_buf[m] = k
-        m += 1
-    return m
+    return take_ranked(score, gw, m, ws_buf)
 
 
 @njit(**JIT)

@@ -52,11 +52,20 @@ def _grow(w, grad, a, score, ws_buf):
             score[j] = np.inf
         else:
             score[j] = a[j] - abs(grad[j])  # ascending: largest violation first
+    return take_ranked(score, a, m, ws_buf)
+
+
+@njit(**JIT)
+def take_ranked(score, bound, m, ws_buf):
+    """Append to ``ws_buf[:m]`` the entries of smallest ``score`` (the kept ones carry
+    ``inf``) while ``score <= 0.1 bound``, up to ``max(P0, 2 m)`` entries in all; returns the
+    new length."""
+    p = score.shape[0]
     size = min(p, max(_WS_P0, 2 * m))
     order = np.argsort(score)
     for k in range(p):
         j = order[k]
-        if m >= size or score[j] > 0.1 * a[j]:
+        if m >= size or score[j] > 0.1 * bound[j]:
             break
         ws_buf[m] = j
         m += 1
