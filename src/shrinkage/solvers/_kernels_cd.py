@@ -74,9 +74,8 @@ def take_ranked(score, bound, m, ws_buf):
 
 @njit(**JIT_INLINE)
 def _ws_buffers(p):
-    """State of the working-set loop: ranking scores, the set's indices and the full
-    gradient."""
-    return np.empty(p), np.empty(p, dtype=np.int64), np.empty(p)
+    """State of the working-set loop: ranking scores and the set's indices."""
+    return np.empty(p), np.empty(p, dtype=np.int64)
 
 
 @njit(**JIT_INLINE)
@@ -179,19 +178,24 @@ def _anderson(X, w, r, ws, a_ws, b_ws, hist, w_acc, n):
 
 
 @njit(**JIT)
-def cd_ls(X, y, w, r, a, b, lips, tol, max_iter, gap):
+def cd_ls(X, y, w, r, a, b, lips, tol, max_iter, gap, grad, grad_ok):
     """Cyclic CD with working sets for :math:`\\frac{1}{2n}\\|y - Xw\\|^2 + g(w)`, ``r = y - Xw``.
 
-    Loop: global gradient and certificate (one ``X^T r``); stop if certified; else grow the
-    working set and run CD passes on it until its updates are negligible.
+    Loop: global gradient ``grad = -X^T r / n`` and certificate; stop if certified; else grow
+    the working set and run CD passes on it until its updates are negligible. ``grad_ok``:
+    ``grad`` already holds the gradient at ``w`` (a path: the last one of the previous
+    ``alpha``, which does not depend on ``alpha``); on return it holds the one at the new ``w``.
     """
     n, p = X.shape
-    score, ws_buf, grad = _ws_buffers(p)
+    score, ws_buf = _ws_buffers(p)
     cert = np.inf
     it = 0
+    fresh = grad_ok
     while True:
-        for j in range(p):
-            grad[j] = KD.ls_coord_grad(X, j, r, n)
+        if not fresh:
+            for j in range(p):
+                grad[j] = KD.ls_coord_grad(X, j, r, n)
+        fresh = False
         cert, m = _next_working_set(
             grad, w, dot(r, r), dot(r, y), n, a, b, gap, tol, it, max_iter, score, ws_buf
         )
@@ -257,7 +261,8 @@ def cd_gram(G, Xty, yy, n, w, a, b, tol, max_iter, gap):
     Gw = np.empty(p)
     for j in range(p):
         Gw[j] = dot(G[j], w)  # G is symmetric and C-ordered: row j = column j
-    score, ws_buf, grad = _ws_buffers(p)
+    score, ws_buf = _ws_buffers(p)
+    grad = np.empty(p)
     cert = np.inf
     it = 0
     while True:
