@@ -17,8 +17,11 @@ def check_numeric(arr: np.ndarray, name: str) -> None:
         raise TypeError(f"{name} must be numeric; got dtype {arr.dtype}")
 
 
-def as_float_matrix(X, name: str = "X") -> np.ndarray:
-    """Return ``X`` as a 2-D float64 array, refusing non-numeric, empty or non-finite input."""
+def as_float_matrix(X, name: str = "X", order: str = "C") -> np.ndarray:
+    """Return ``X`` as a 2-D float64 array, refusing non-numeric, empty or non-finite input.
+
+    ``order``: memory layout of the result, ``"C"`` or ``"F"`` (the solvers' column-wise
+    kernels want ``"F"``: asking for it here spares them a copy to C and back)."""
     arr = np.asarray(X)
     check_numeric(arr, name)
     if arr.ndim != 2:
@@ -27,7 +30,7 @@ def as_float_matrix(X, name: str = "X") -> np.ndarray:
         )
     if arr.shape[0] == 0 or arr.shape[1] == 0:
         raise ValueError(f"{name} is empty: shape {arr.shape}")
-    arr = np.ascontiguousarray(arr, dtype=np.float64)
+    arr = np.asarray(arr, dtype=np.float64, order=order)
     check_finite(arr, name)
     return arr
 

@@ -3,8 +3,9 @@
 .. math:: \\min_{w, c} F(Xw + c) + \\sum_j a_j|w_j| + \\tfrac{b_j}{2} w_j^2
 
 with ``F`` the row-averaged datafit of code ``kind`` (:mod:`._kernels_datafit`): at each outer
-step the datafit is replaced by its quadratic model, minimized by CD in Gram form over the
-non-zeros and KKT violators, and a backtracking line search on the true objective sets the step.
+step the datafit is replaced by its quadratic model, minimized by a few CD passes over the
+non-zeros and the worst KKT violators (skglm's working sets), and a backtracking line search
+on the true objective sets the step.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ import numpy as np
 from numba import njit
 
 from . import _kernels_datafit as KD
-from ._kernels_common import JIT, col_axpy, copy, fill, xt_vec
+from ._kernels_cd import _grow
+from ._kernels_common import JIT, col_axpy, copy, dot, fill, vsum, xt_vec
 from ._kernels_penalty import prox_coord, sep_terms, sep_value
 
 
@@ -35,56 +37,46 @@ def _glm_cert(y, w, eta, g, grad, a, b, kind, gap, fit_intercept):
 
 
 @njit(**JIT)
-def _pn_hessian(X, h, ws, H, hx):
-    """``H = X_ws^T diag(h) X_ws`` (``m x m``, flat row-major) and ``hx = X_ws^T h`` (intercept cross-term)."""
+def _pn_inner(X, h, grad, gc, w, ws, a, b, d, Xd, fit_intercept, inner_tol, max_passes):
+    """CD on the quadratic model ``grad.d + gc dc + ||diag(h)^{1/2} Xd||^2 / 2 + g(w + d)``
+    over the working set, in data space as skglm does: ``Xd = X_ws d + dc`` is kept up to date,
+    so a pass costs ``O(n m)`` (the ``m x m`` Hessian block cost ``O(n m^2)`` to form, the
+    whole cost of a step for m in the hundreds). ``d`` (length ``m``) is the step on
+    ``w[ws]``; returns the intercept step ``dc``."""
     n = X.shape[0]
     m = ws.shape[0]
+    fill(Xd, 0.0)
+    Ls = np.empty(m)
     for k in range(m):
-        jk = ws[k]
+        j = ws[k]
         acc = 0.0
         for i in range(n):
-            acc += h[i] * X[i, jk]
-        hx[k] = acc
-        for l in range(k, m):
-            jl = ws[l]
-            acc = 0.0
-            for i in range(n):
-                acc += h[i] * X[i, jk] * X[i, jl]
-            H[k * m + l] = acc
-            H[l * m + k] = acc
-
-
-@njit(**JIT)
-def _pn_inner(H, hx, hsum, grad, gc, w, ws, a, b, d, fit_intercept, inner_tol, max_passes):
-    """CD on the quadratic model ``grad.d + gc dc + [d, dc]^T H~ [d, dc] / 2 + g(w + d)``
-    over the working set, in Gram form (a pass costs ``O(m^2)``, not ``O(n m)``).
-    ``d`` (length ``m``) is the step on ``w[ws]``; returns the intercept step ``dc``."""
-    m = ws.shape[0]
-    Hd = fill(np.empty(m), 0.0)
-    hd = 0.0  # hx . d + hsum * dc
+            acc += h[i] * X[i, j] * X[i, j]
+        Ls[k] = acc
+    hsum = max(vsum(h), 1e-300)
     dc = 0.0
     for _ in range(max_passes):
         worst = 0.0
         for k in range(m):
-            L = H[k * m + k]
+            L = Ls[k]
             if L <= 1e-300:
                 continue
             j = ws[k]
+            acc = 0.0
+            for i in range(n):
+                acc += X[i, j] * h[i] * Xd[i]
             cur = w[j] + d[k]
-            new = prox_coord(cur - (grad[j] + Hd[k]) / L, a[j], b[j], L)
+            new = prox_coord(cur - (grad[j] + acc) / L, a[j], b[j], L)
             if new != cur:
                 delta = new - cur
                 d[k] += delta
-                for l in range(m):
-                    Hd[l] += delta * H[l * m + k]
-                hd += delta * hx[k]
+                col_axpy(X, j, delta, Xd)
                 worst = max(worst, L * delta * delta)
         if fit_intercept:
-            delta = -(gc + hd) / hsum
+            delta = -(gc + dot(h, Xd)) / hsum
             dc += delta
-            for l in range(m):
-                Hd[l] += delta * hx[l]
-            hd += delta * hsum
+            for i in range(n):
+                Xd[i] += delta
             worst = max(worst, hsum * delta * delta)
         if worst <= inner_tol:
             break
@@ -94,7 +86,7 @@ def _pn_inner(H, hx, hsum, grad, gc, w, ws, a, b, d, fit_intercept, inner_tol, m
 @njit(**JIT)
 def pn_glm(X, y, w, eta, c, a, b, kind, tol, max_iter, gap, fit_intercept):
     """Prox-Newton for GLMs (glmnet's IRLS + CD): the quadratic model of the datafit at the
-    current point is minimized by CD (Gram form) over the non-zeros and KKT violators, then a
+    current point is minimized by CD (data space) over a capped working set, then a
     backtracking line search on the true objective. ``eta = Xw + c`` is kept in sync.
     Returns ``(n_iter, cert, c)``.
     """
@@ -105,6 +97,8 @@ def pn_glm(X, y, w, eta, c, a, b, kind, tol, max_iter, gap, fit_intercept):
     Xd = np.empty(n)
     eta_new = np.empty(n)
     w_new = np.empty(p)
+    score = np.empty(p)
+    ws_buf = np.empty(p, dtype=np.int64)
     cert = np.inf
     it = 0
     while it < max_iter:
@@ -114,29 +108,19 @@ def pn_glm(X, y, w, eta, c, a, b, kind, tol, max_iter, gap, fit_intercept):
         if cert <= tol:
             break
         it += 1
-        # working set: non-zeros and KKT violators at zero
-        m = 0
-        ws_buf = np.empty(p, dtype=np.int64)
-        for j in range(p):
-            if w[j] != 0.0 or abs(grad[j]) > a[j]:
-                ws_buf[m] = j
-                m += 1
+        # working set: non-zeros and the worst KKT violators at zero, capped at twice the
+        # non-zeros (skglm): the Hessian block costs O(n m^2), so m = every violator (often
+        # > 1000 early on) made the first steps the whole cost
+        m = _grow(w, grad, a, score, ws_buf)
         ws = ws_buf[:m]
-        gc = 0.0
-        hsum = 0.0
-        for i in range(n):
-            gc += g[i]
-            hsum += h[i]
-        hsum = max(hsum, 1e-300)
-        H = np.empty(m * m)  # flat, row-major: one np.empty specialization less to compile
-        hx = np.empty(m)
-        _pn_hessian(X, h, ws, H, hx)
+        gc = vsum(g)
         d = fill(np.empty(m), 0.0)
-        # a pass costs O(m^2): solve the model tightly enough for a (near) Newton step
+        # a few passes give an inexact Newton step (skglm caps them at 20); the line search
+        # below keeps every step a descent step
         inner_tol = max(1e-4 * tol, 1e-3 * cert * cert)
-        dc = _pn_inner(H, hx, hsum, grad, gc, w, ws, a, b, d, fit_intercept, inner_tol, 10_000)
-        for i in range(n):
-            Xd[i] = dc
+        dc = _pn_inner(X, h, grad, gc, w, ws, a, b, d, Xd, fit_intercept, inner_tol, 20)
+        # Xd afresh from d (the incremental one carries the rounding of every update)
+        fill(Xd, dc)
         decrease = gc * dc
         for k in range(m):
             col_axpy(X, ws[k], d[k], Xd)

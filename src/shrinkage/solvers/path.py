@@ -64,6 +64,7 @@ def setup_path(X, y, datafit, penalty, alphas, n_alphas, eps, fit_intercept, tol
     tol = check_nonnegative(tol, "tol")
     max_iter = check_positive_int(max_iter, "max_iter")
     prob = prepare(X, y, datafit, fit_intercept)
+    prob.many_solves = True
     return prob, _grid(prob, penalty, alphas, n_alphas, eps), tol, max_iter
 
 
