@@ -151,3 +151,40 @@ def pn_glm(X, y, w, eta, c, a, b, kind, tol, max_iter, gap, fit_intercept):
         c += t * dc
         copy(eta, eta_new)
     return it, cert, c
+
+
+@njit(**JIT)
+def pn_inner_gram(H, hx, hsum, grad, gc, w, ws, a, b, d, fit_intercept, inner_tol, max_passes):
+    """Gram form, for IRLS on weighted Gram passes (:mod:`..irls`). CD on the quadratic model ``grad.d + gc dc + [d, dc]^T H~ [d, dc] / 2 + g(w + d)``
+    over the working set, in Gram form (a pass costs ``O(m^2)``, not ``O(n m)``).
+    ``d`` (length ``m``) is the step on ``w[ws]``; returns the intercept step ``dc``."""
+    m = ws.shape[0]
+    Hd = fill(np.empty(m), 0.0)
+    hd = 0.0  # hx . d + hsum * dc
+    dc = 0.0
+    for _ in range(max_passes):
+        worst = 0.0
+        for k in range(m):
+            L = H[k * m + k]
+            if L <= 1e-300:
+                continue
+            j = ws[k]
+            cur = w[j] + d[k]
+            new = prox_coord(cur - (grad[j] + Hd[k]) / L, a[j], b[j], L)
+            if new != cur:
+                delta = new - cur
+                d[k] += delta
+                for l in range(m):
+                    Hd[l] += delta * H[l * m + k]
+                hd += delta * hx[k]
+                worst = max(worst, L * delta * delta)
+        if fit_intercept:
+            delta = -(gc + hd) / hsum
+            dc += delta
+            for l in range(m):
+                Hd[l] += delta * hx[l]
+            hd += delta * hsum
+            worst = max(worst, hsum * delta * delta)
+        if worst <= inner_tol:
+            break
+    return dc

@@ -34,7 +34,7 @@ import numpy as np
 from .._validation import check_nonnegative, check_positive_int
 from . import _kernels_datafit as KD
 from ._kernels_bcd import bcd_gram_model
-from ._kernels_prox_newton import _pn_inner
+from ._kernels_prox_newton import pn_inner_gram
 from .datafits import Logistic, Poisson, Quadratic
 from .penalties import GroupLasso, SeparablePenalty
 from .solve import SolverResult
@@ -152,7 +152,7 @@ def _model_step(penalty, st: GLMPass, w, fit_intercept: bool, inner_tol: float):
     else:
         a, b = penalty.l1_l2(p)
         ws = np.arange(p, dtype=np.int64)
-        dc = _pn_inner(H.ravel(), hx, hsum, grad, gc, w, ws, a, b, d, fit_intercept, inner_tol,
+        dc = pn_inner_gram(H.ravel(), hx, hsum, grad, gc, w, ws, a, b, d, fit_intercept, inner_tol,
                        100_000)  # fmt: skip
     return d, (float(dc) if fit_intercept else 0.0)
 
