@@ -492,8 +492,10 @@ class BayesianRegression(RegressorMixin, _BayesianLinearModel):
         :func:`shrinkage.sample`.
     chains : int, default=4
         Number of chains.
-    sampler : {"auto", "nutpie", "pymc"}, default="auto"
-        NUTS implementation (see :func:`shrinkage.sample`).
+    sampler : {"auto", "nutpie", "pymc", "gibbs"}, default="auto"
+        Sampler (see :func:`shrinkage.sample`): ``"auto"`` takes the exact Gibbs sampler where
+        it is the faster choice (its rule: :func:`shrinkage.inference.gibbs.spec.prefer_gibbs`),
+        else NUTS.
     target_accept : float, optional
         NUTS target acceptance (default per prior: 0.99 horseshoe family, else 0.9).
     random_state : int, RandomState, Generator or None, default=None
