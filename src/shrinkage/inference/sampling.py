@@ -102,7 +102,8 @@ def sample(
         conditional per draw (:mod:`shrinkage.inference.marginal.sampler`); same posterior and
         layout. Gaussian family with a Horseshoe, RegularizedHorseshoe, GroupHorseshoe,
         HorseshoePlus or R2D2 prior only. ``"noncentred"``: the model as built. ``"auto"``: ``"marginal"`` where it
-        applies, else the model as built. Ignored by the Gibbs sampler. A marginal gradient
+        applies, else the model as built. Ignored by the Gibbs sampler; a form other than
+        ``"auto"`` with ``sampler="auto"`` asks for NUTS. A marginal gradient
         costs O(n^2 p) for ``p > n`` and O(p^3) for ``p <= n`` against O(n p) or O(p^2)
         non-centred, but NUTS needs far fewer of them and has no funnel to diverge in; for
         ``min(n, p)`` in the thousands ``"noncentred"`` (or the Gibbs sampler) can be faster
@@ -160,7 +161,8 @@ def _check_target_accept(value: float | None) -> None:
 
 def _backend(sampler: str, form: str, spec: ModelSpec) -> Backend:
     """The backend ``sampler`` and ``form`` pick for ``spec`` (Gibbs ignores ``form``)."""
-    library = _resolve_sampler(sampler, spec)
+    # a form is a NUTS option: naming one (with sampler="auto") rules the Gibbs sampler out
+    library = _resolve_sampler(sampler, spec if form == "auto" else None)
     if library == "gibbs":
         from shrinkage.inference.gibbs.adapter import Gibbs
 
