@@ -156,20 +156,25 @@ def _build_intercept(intercept, family: Family, design: Design, dims):
     if intercept == "flat":
         return pm.Flat("intercept", dims=dims)
     mean, sd = family.intercept_prior(design.y)
+    # data, not constants: a refit on new rows reuses the compiled model (inference.compile_cache)
+    mean = pm.Data("_intercept_mu", np.asarray(mean, dtype=np.float64), dims=dims)
+    sd = pm.Data("_intercept_sd", np.asarray(sd, dtype=np.float64), dims=dims)
     return pm.Normal("intercept", mean, sd, dims=dims)
 
 
 def _original_scale(design: Design, beta, a, beta_dims, out_dims) -> None:
-    """beta_orig = s_y beta / s_x; a_orig = c_y + s_y (a - sum_j beta_j c_j / s_j)."""
-    if design.n_outputs is None:
-        w = beta / design.x_scale
-        shift = pt.dot(design.x_center, w)
-    else:
-        w = beta / design.x_scale[:, None]
-        shift = pt.dot(design.x_center, w)
+    """beta_orig = s_y beta / s_x; a_orig = c_y + s_y (a - sum_j beta_j c_j / s_j).
+
+    The scaling is model data (``x_center``, ``x_scale``, ``y_center``, ``y_scale``), not
+    constants, so that a refit on new rows reuses the compiled model.
+    """
+    x_center = pm.Data("x_center", np.asarray(design.x_center, np.float64), dims=("feature",))
+    x_scale = pm.Data("x_scale", np.asarray(design.x_scale, np.float64), dims=("feature",))
+    w = beta / (x_scale if design.n_outputs is None else x_scale[:, None])
+    shift = pt.dot(x_center, w)
     # float64 arrays, not Python floats: pytensor would first try float32 (overflow at 1e39)
-    y_scale = np.asarray(design.y_scale, dtype=np.float64)
-    y_center = np.asarray(design.y_center, dtype=np.float64)
+    y_scale = pm.Data("y_scale", np.asarray(design.y_scale, dtype=np.float64), dims=out_dims)
+    y_center = pm.Data("y_center", np.asarray(design.y_center, dtype=np.float64), dims=out_dims)
     pm.Deterministic("beta_original", y_scale * w, dims=beta_dims)
     pm.Deterministic("intercept_original", y_center + y_scale * (a - shift), dims=out_dims)
 

@@ -277,6 +277,8 @@ class Gaussian(Family):
             pm.Potential("sigma_jeffreys", -pm.math.log(sigma).sum())
             return sigma
         scale = self.sigma_scale if self.sigma_scale is not None else y.std(axis=0)
+        # data, not a constant: a refit on new rows reuses the compiled model
+        scale = pm.Data("_sigma_scale", np.asarray(scale, dtype=np.float64), dims=dims)
         return pm.HalfNormal("sigma", scale, dims=dims)
 
     def build_likelihood(self, mu, y_data, sigma, dims):

@@ -10,7 +10,8 @@ through ``X'X``, ``X'y``, ``1'X``, ``1'y``, ``y'y``:
 
 Each evaluation then costs O(p^2) instead of O(n p). The observed variable keeps its name
 ``y`` and its data ``y_data`` (so ``observed_data`` and posterior predictive draws work); its
-log-density ignores the value passed and uses the statistics computed once at build time.
+log-density ignores the value passed and uses the statistics computed once at build time
+(held as model data ``_xtx``, ``_xty``, ``_x1``, ``_yty``, ``_y1``, ``_n``).
 """
 
 from __future__ import annotations
@@ -33,9 +34,13 @@ def gaussian_suffstat_likelihood(X_data, beta, a, y_data, sigma, dims, X, y):
 
     X = np.asarray(X, float)
     y = np.asarray(y, float)
-    n = X.shape[0]
-    xtx, xty, x1 = X.T @ X, X.T @ y, X.sum(axis=0)
-    yty, y1 = float(y @ y), float(y.sum())
+    # model data (names starting with "_" stay out of the DataTree), not constants: a refit
+    # on new rows of the same width reuses the compiled model (inference.compile_cache)
+    stats = {
+        "_xtx": X.T @ X, "_xty": X.T @ y, "_x1": X.sum(axis=0),
+        "_yty": np.float64(y @ y), "_y1": np.float64(y.sum()), "_n": np.float64(X.shape[0]),
+    }  # fmt: skip
+    xtx, xty, x1, yty, y1, n = (pm.Data(name, value) for name, value in stats.items())
 
     def logp(value, beta, a, sigma, _X):
         rss = (
