@@ -45,7 +45,10 @@ __all__ = [
     "clear_compile_cache",
     "compile_cache_info",
     "compiled_nutpie_model",
+    "lookup",
+    "model_key",
     "set_compile_cache",
+    "store",
     "structure_key",
 ]
 
@@ -99,6 +102,28 @@ def _enabled() -> bool:
     return os.environ.get(_ENV, "1").strip() != "0"
 
 
+def lookup(key: tuple) -> Any:
+    """The cached object under ``key`` (counted as a hit), or None (a miss; also when off)."""
+    if not _enabled():
+        return None
+    with _lock:
+        cached = _entries.get(key)
+        if cached is not None:
+            _entries.move_to_end(key)
+        _state["hits" if cached is not None else "misses"] += 1
+    return cached
+
+
+def store(key: tuple, value: Any) -> None:
+    """Keep ``value`` under ``key`` (nothing when off); the least recently used go first."""
+    if not _enabled():
+        return
+    with _lock:
+        _entries[key] = value
+        while len(_entries) > _state["maxsize"]:
+            _entries.popitem(last=False)
+
+
 def compiled_nutpie_model(model: pm.Model) -> tuple[Any, bool]:
     """nutpie's compiled model for ``model`` and whether it came from the cache.
 
@@ -113,18 +138,11 @@ def compiled_nutpie_model(model: pm.Model) -> tuple[Any, bool]:
         with _lock:
             _state["unkeyed"] += 1
         return nutpie.compile_pymc_model(model, backend=backend), False
-    with _lock:
-        cached = _entries.get(key)
-        if cached is not None:
-            _entries.move_to_end(key)
-        _state["hits" if cached is not None else "misses"] += 1
+    cached = lookup(key)
     if cached is not None:
         return _adapt(cached, model, data), True
     compiled = nutpie.compile_pymc_model(model, backend=backend)
-    with _lock:
-        _entries[key] = compiled
-        while len(_entries) > _state["maxsize"]:
-            _entries.popitem(last=False)
+    store(key, compiled)
     return compiled, False
 
 
@@ -137,15 +155,32 @@ def _nutpie_backend() -> str:
 
 
 def structure_key(model: pm.Model, backend: str = "numba") -> tuple | None:
-    """The cache key of ``model`` (module docstring), or None when it cannot be keyed."""
+    """The key of ``model``'s nutpie compile (module docstring), or None when unkeyable."""
     return _keyed(model, backend)[0]
 
 
+def model_key(model: pm.Model) -> tuple | None:
+    """The structure of ``model`` without nutpie's part (shapes, backend, version)."""
+    return _model_key(model)[0]
+
+
 def _keyed(model: pm.Model, backend: str) -> tuple[tuple | None, dict[str, Any]]:
-    """The key of ``model`` and its data variables by name (what a hit swaps in)."""
+    """The nutpie key of ``model`` and its data variables by name (what a hit swaps in)."""
     import nutpie
-    import pytensor
     from nutpie.compile_pymc import _compute_shapes
+
+    key, data = _model_key(model)
+    if key is None:
+        return None, data
+    shapes = tuple(
+        sorted((k, tuple(int(s) for s in v)) for k, v in _compute_shapes(model).items())
+    )
+    return ("nutpie", key, shapes, backend, nutpie.__version__), data
+
+
+def _model_key(model: pm.Model) -> tuple[tuple | None, dict[str, Any]]:
+    """Graph, free variables, traced names and compile settings; the data by name."""
+    import pytensor
     from pytensor.compile.sharedvalue import SharedVariable
     from pytensor.graph.traversal import graph_inputs
 
@@ -153,11 +188,9 @@ def _keyed(model: pm.Model, backend: str) -> tuple[tuple | None, dict[str, Any]]
     outputs = [model.logp(), *traced]
     data = {v.name: v for v in graph_inputs(outputs) if isinstance(v, SharedVariable)}
     free = tuple((rv.name, model.rvs_to_values[rv].name) for rv in model.free_RVs)
-    shapes = tuple(sorted((k, tuple(int(s) for s in v)) for k, v in _compute_shapes(model).items()))
-    settings = (backend, str(pytensor.config.mode), pytensor.config.floatX, model.check_bounds)
+    settings = (str(pytensor.config.mode), pytensor.config.floatX, model.check_bounds)
     try:
-        graph = _graph_key(outputs)
-        key = (graph, free, shapes, tuple(v.name for v in traced), settings, nutpie.__version__)
+        key = (_graph_key(outputs), free, tuple(v.name for v in traced), settings)
         hash(key)
     except (TypeError, ValueError):  # an unhashable op or constant: no reuse, never a wrong one
         return None, data

@@ -92,9 +92,10 @@ def find_map(
     if not converged:
         why = (
             ""
-            if np.isfinite(cert)
-            else " (the log-density is not finite there: the posterior may have no mode, e.g. "
-            "sigma -> 0 when the model can interpolate the data)"
+            if np.isfinite(cert) and n_iter >= max_iter
+            else " (the log-density is not finite there, or grows without bound so that the "
+            "step length collapsed: the posterior may have no mode, e.g. sigma -> 0 when the "
+            "model can interpolate the data)"
         )
         warnings.warn(
             f"find_map did not converge: certificate {cert:.3g} > tol {tol:.3g} after "
@@ -125,9 +126,31 @@ def _problem_for(model: pm.Model, fixed_values: dict, point: dict) -> CompositeP
         setattr(model, _CACHE_ATTR, per_model)
     problem = per_model.get(key)
     if problem is None:
-        problem = per_model[key] = CompositeProblem(model, fixed_values, point)
+        problem = per_model[key] = _reused_problem(model, fixed_values, point)
     else:
         problem.set_fixed(fixed_values)
+    return problem
+
+
+def _reused_problem(model: pm.Model, fixed_values: dict, point: dict) -> CompositeProblem:
+    """The compiled problem of a model of the same structure fitted before (same graph, same
+    fixed variables, same shapes), rebound to this model's data; else a new one, stored
+    (:mod:`shrinkage.inference.compile_cache`)."""
+    from shrinkage.inference import compile_cache
+
+    structure = compile_cache.model_key(model)
+    if structure is None:
+        return CompositeProblem(model, fixed_values, point)
+    shapes = tuple((name, np.shape(value)) for name, value in point.items())
+    key = ("find_map", structure, tuple(sorted(fixed_values)), shapes)
+    cached = compile_cache.lookup(key)
+    if cached is not None:
+        try:
+            return cached.rebind(model, fixed_values, point)
+        except KeyError:
+            pass
+    problem = CompositeProblem(model, fixed_values, point)
+    compile_cache.store(key, problem)
     return problem
 
 
@@ -172,14 +195,20 @@ def _to_value_space(model: pm.Model, values: dict, point: dict, what: str) -> di
 
 
 # ---------------------------------------------------------------------- solver
+#: a FISTA step (1 / local Lipschitz constant) below this has collapsed: backtracking finds
+#: no descent at any sane length, as where the log-density grows without bound (no mode)
+STEP_COLLAPSED = 1e-15
+
+
 def _solve(problem: CompositeProblem, z: np.ndarray, tol: float, max_iter: int):
-    """Alternate FISTA rounds (find the face) and Newton polishes (solve on it)."""
+    """Alternate FISTA rounds (find the face) and Newton polishes (solve on it); stop at the
+    certificate, the budget, a non-finite point or a collapsed step."""
     n_iter, patience, step = 0, 20, None
     cert = np.inf
     while n_iter < max_iter:
         z, k, step, cert = _fista(problem, z, tol, max_iter - n_iter, patience, step)
         n_iter += k
-        if cert <= tol or n_iter >= max_iter:
+        if cert <= tol or n_iter >= max_iter or step < STEP_COLLAPSED:
             break
         z, k = _newton(problem, z, tol, min(50, max_iter - n_iter))
         n_iter += k
