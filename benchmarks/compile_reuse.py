@@ -100,7 +100,9 @@ def main() -> None:
                 res = one_repetition(enabled, X, y, args.draws)
                 label = "after" if enabled else "before"
                 results[label].append(res)
-                cells = "  ".join(f"{k} {w:6.2f} s (compile {c:5.2f})" for k, (w, c) in res.items())
+                cells = "  ".join(
+                    f"{k} {w:6.2f} s (compile {c:5.2f})" for k, (w, c) in res.items()
+                )
                 print(f"rep {rep} {label:6s} load {load:4.2f}: {cells}", flush=True)
     compile_cache.set_compile_cache(enabled=None)
     print("\nmedians (wall s / compile s) and ratios after / before:")
