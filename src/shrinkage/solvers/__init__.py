@@ -4,11 +4,39 @@ Objective: :math:`\\min_{w, c} F(Xw + c) + g(w)` with a row-averaged datafit ``F
 penalty ``g`` (see ``docs/conventions.md``).
 """
 
-from .cv import CVResult, cv_path
-from .datafits import Logistic, MultiTaskQuadratic, Poisson, Quadratic
-from .path import PathResult, alpha_max, path
-from .penalties import L1, L2, L21, ElasticNet, GroupLasso, WeightedL1
-from .solve import SolverResult, certificate, solve
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the names below, imported on first use (numba kernels take a while)
+    from .cv import CVResult, cv_path
+    from .datafits import Logistic, MultiTaskQuadratic, Poisson, Quadratic
+    from .path import PathResult, alpha_max, path
+    from .penalties import L1, L2, L21, ElasticNet, GroupLasso, WeightedL1
+    from .solve import SolverResult, certificate, solve
+
+_LAZY = {
+    **dict.fromkeys(["CVResult", "cv_path"], ".cv"),
+    **dict.fromkeys(["Logistic", "MultiTaskQuadratic", "Poisson", "Quadratic"], ".datafits"),
+    **dict.fromkeys(["PathResult", "alpha_max", "path"], ".path"),
+    **dict.fromkeys(["L1", "L2", "L21", "ElasticNet", "GroupLasso", "WeightedL1"], ".penalties"),
+    **dict.fromkeys(["SolverResult", "certificate", "solve"], ".solve"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    """``import shrinkage.solvers.penalties`` (the priors need it) loads no numba kernel."""
+    if name not in _LAZY:
+        raise AttributeError(f"module 'shrinkage.solvers' has no attribute {name!r}")
+    value = getattr(import_module(_LAZY[name], __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY])
+
 
 __all__ = [
     "L1",
