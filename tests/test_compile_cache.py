@@ -59,6 +59,26 @@ def test_group_layout_is_part_of_the_key():
     assert _key(prior=prior, groups=[0, 0, 1, 1]) == _key(prior=prior, groups=[0, 0, 1, 1], n=41)
 
 
+def test_a_model_with_an_op_equal_only_to_itself_is_not_keyed():
+    import pytensor.tensor as pt
+    from pytensor.graph.basic import Apply
+    from pytensor.graph.op import Op
+
+    class Twice(Op):  # no __props__: equal only to itself, as the marginal form's op
+        def make_node(self, x):
+            x = pt.as_tensor(x)
+            return Apply(self, [x], [x.type()])
+
+        def perform(self, node, inputs, outputs):
+            outputs[0][0] = 2 * inputs[0]
+
+    with pm.Model() as model:
+        b = pm.Normal("b")
+        pm.Potential("p", Twice()(b))
+    assert cc.model_key(model) is None
+    assert cc.structure_key(model) is None
+
+
 def test_settings_are_checked():
     with pytest.raises(ValueError, match="maxsize"):
         cc.set_compile_cache(maxsize=0)

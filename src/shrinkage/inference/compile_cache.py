@@ -15,8 +15,9 @@ values), the free variables' names, order and shapes, the names of the traced va
 compile mode, ``floatX``, ``check_bounds`` and the nutpie version. Two models with equal keys
 compute the same function of their data, so a hit gives the draws a fresh compile gives
 (tested bit for bit); a different prior parameter, prior, family, number of features, group
-layout or dtype is a different key. Models whose graphs cannot be keyed (an op without value
-equality, an unhashable constant) are compiled every time. The initial point, coords and
+layout or dtype is a different key. Models whose graphs cannot be keyed (an op without
+``__props__``, which equals only itself, such as the marginal form's; an unhashable constant)
+are compiled every time and not stored. The initial point, coords and
 dims are always taken from the model being fitted.
 
 The cache holds at most :func:`compile_cache_info` ``["maxsize"]`` models (least recently used
@@ -211,6 +212,10 @@ def _graph_key(outputs: list) -> tuple:
         return index[var]
 
     for node in io_toposort(list(graph_inputs(outputs)), outputs):
+        if getattr(type(node.op), "__props__", None) is None:
+            # equal only to itself (e.g. the marginal form's op holding the data): every
+            # model would miss and push useful entries out
+            raise TypeError(f"{type(node.op).__name__} has no __props__")
         inputs = tuple(position(v) for v in node.inputs)
         parts.append((node.op, inputs, tuple(o.type for o in node.outputs)))
         for j, out in enumerate(node.outputs):
