@@ -11,8 +11,10 @@ from this process-level cache and swaps the data in (``with_data``) instead of c
 The key is the exact structure of what nutpie compiles: every node of the joint ``logp`` graph
 and of the traced variables' graphs (ops with their parameters, how they connect, each
 variable's type), every constant by its bytes, every data variable by name and type (not its
-values), the free variables' names, order and shapes, the names of the traced variables, the
-compile mode, ``floatX``, ``check_bounds`` and the nutpie version. Two models with equal keys
+values), the free variables' names, order and shapes, the names of the traced variables, ``floatX``,
+``check_bounds``, nutpie's backend and version. The default PyTensor mode is not part of the
+key (PyMC changes the global config for a moment, seen by every thread): after changing
+``pytensor.config.mode`` in a session, call :func:`clear_compile_cache`. Two models with equal keys
 compute the same function of their data, so a hit gives the draws a fresh compile gives
 (tested bit for bit); a different prior parameter, prior, family, number of features, group
 layout or dtype is a different key. Models whose graphs cannot be keyed (an op without
@@ -189,7 +191,10 @@ def _model_key(model: pm.Model) -> tuple[tuple | None, dict[str, Any]]:
     outputs = [model.logp(), *traced]
     data = {v.name: v for v in graph_inputs(outputs) if isinstance(v, SharedVariable)}
     free = tuple((rv.name, model.rvs_to_values[rv].name) for rv in model.free_RVs)
-    settings = (str(pytensor.config.mode), pytensor.config.floatX, model.check_bounds)
+    # not pytensor.config.mode: PyMC changes PyTensor's global config for a moment (e.g.
+    # change_flags(cxx="") to fold constants), which other threads see as another mode; nutpie
+    # compiles with mode="NUMBA" whatever it says
+    settings = (pytensor.config.floatX, model.check_bounds)
     try:
         key = (_graph_key(outputs), free, tuple(v.name for v in traced), settings)
         hash(key)
