@@ -156,8 +156,13 @@ class Family:
         """Mean and sd of the default Normal intercept prior (on the linear predictor scale)."""
         return 0.0, 2.5
 
-    def build_sigma(self, y: np.ndarray, dims: Any = None):
-        """Create the noise-scale variable ``sigma`` (or return None)."""
+    def sigma_prior_scale(self, y: np.ndarray) -> np.ndarray | None:
+        """The data-dependent scale of sigma's prior (None: the prior has none)."""
+        return None
+
+    def build_sigma(self, y: np.ndarray, dims: Any = None, scale: Any = None):
+        """Create the noise-scale variable ``sigma`` (or return None); ``scale`` (a tensor,
+        e.g. model data) replaces :meth:`sigma_prior_scale` as the prior's scale."""
         return None
 
     def build_likelihood(self, mu, y_data, sigma, dims: tuple[str, ...]):
@@ -168,9 +173,10 @@ class Family:
         """Whether the likelihood is written with ``X'X, X'y, y'y`` (Gaussian only)."""
         return False
 
-    def build_linear_likelihood(self, X_data, beta, a, y_data, sigma, dims, X, y):
+    def build_linear_likelihood(self, X_data, beta, a, y_data, sigma, dims, X, y, stats=None):
         """Create ``y`` for ``mu = a + X beta``; ``X``, ``y`` are the numpy data behind
-        ``X_data``, ``y_data`` (a family may precompute statistics from them)."""
+        ``X_data``, ``y_data`` (a family may precompute statistics from them, or read them
+        from ``stats``, a tensor of :func:`~.suffstats.suffstat_vector`'s layout)."""
         import pytensor.tensor as pt
 
         return self.build_likelihood(pt.dot(X_data, beta) + a, y_data, sigma, dims)
@@ -266,7 +272,14 @@ class Gaussian(Family):
     ) -> np.ndarray:
         return mean + np.asarray(sigma) * rng.standard_normal(mean.shape)
 
-    def build_sigma(self, y: np.ndarray, dims: Any = None):
+    def sigma_prior_scale(self, y: np.ndarray) -> np.ndarray | None:
+        """``sigma_scale``, or the sd of ``y`` when it is None; None for a fixed sigma or the
+        Jeffreys prior."""
+        if self.sigma is not None or self.sigma_prior == "jeffreys":
+            return None
+        return np.asarray(self.sigma_scale if self.sigma_scale is not None else y.std(axis=0))
+
+    def build_sigma(self, y: np.ndarray, dims: Any = None, scale: Any = None):
         import pymc as pm
 
         if self.sigma is not None:
@@ -276,9 +289,7 @@ class Gaussian(Family):
             # HalfFlat is flat in sigma; -log(sigma) makes it p(sigma) ∝ 1/sigma
             pm.Potential("sigma_jeffreys", -pm.math.log(sigma).sum())
             return sigma
-        scale = self.sigma_scale if self.sigma_scale is not None else y.std(axis=0)
-        # data, not a constant: a refit on new rows reuses the compiled model
-        scale = pm.Data("_sigma_scale", np.asarray(scale, dtype=np.float64), dims=dims)
+        scale = self.sigma_prior_scale(y) if scale is None else scale
         return pm.HalfNormal("sigma", scale, dims=dims)
 
     def build_likelihood(self, mu, y_data, sigma, dims):
@@ -292,12 +303,12 @@ class Gaussian(Family):
             return False
         return self.likelihood == "sufficient" or n_obs >= SUFFSTAT_RATIO * n_features
 
-    def build_linear_likelihood(self, X_data, beta, a, y_data, sigma, dims, X, y):
+    def build_linear_likelihood(self, X_data, beta, a, y_data, sigma, dims, X, y, stats=None):
         if not self.uses_sufficient_stats(*np.shape(X)):
             return super().build_linear_likelihood(X_data, beta, a, y_data, sigma, dims, X, y)
         from shrinkage.families.suffstats import gaussian_suffstat_likelihood
 
-        return gaussian_suffstat_likelihood(X_data, beta, a, y_data, sigma, dims, X, y)
+        return gaussian_suffstat_likelihood(X_data, beta, a, y_data, sigma, dims, X, y, stats)
 
     def pointwise_log_likelihood(self, X, y, beta, a, sigma) -> np.ndarray:
         """``log N(y_i | a + x_i'beta, sigma)`` for draws: ``beta`` (..., p), ``a``, ``sigma``

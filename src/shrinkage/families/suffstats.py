@@ -11,7 +11,7 @@ through ``X'X``, ``X'y``, ``1'X``, ``1'y``, ``y'y``:
 Each evaluation then costs O(p^2) instead of O(n p). The observed variable keeps its name
 ``y`` and its data ``y_data`` (so ``observed_data`` and posterior predictive draws work); its
 log-density ignores the value passed and uses the statistics computed once at build time
-(held as model data ``_xtx``, ``_xty``, ``_x1``, ``_yty``, ``_y1``, ``_n``).
+(:func:`suffstat_vector`; :func:`shrinkage.build_model` passes them as model data).
 """
 
 from __future__ import annotations
@@ -23,24 +23,32 @@ import numpy as np
 LOG_2PI = math.log(2.0 * math.pi)
 
 
-def gaussian_suffstat_likelihood(X_data, beta, a, y_data, sigma, dims, X, y):
+def suffstat_vector(X: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """``(n, y'y, 1'y, X'y, 1'X, vec(X'X))`` as one float vector (row-major ``X'X``)."""
+    X = np.asarray(X, float)
+    y = np.asarray(y, float)
+    return np.concatenate(
+        [[X.shape[0], y @ y, y.sum()], X.T @ y, X.sum(axis=0), (X.T @ X).ravel()]
+    )
+
+
+def gaussian_suffstat_likelihood(X_data, beta, a, y_data, sigma, dims, X, y, stats=None):
     """Observed ``y`` whose log-density is the sufficient-statistics Gaussian log-likelihood.
 
-    ``X``, ``y`` (numpy) give the statistics; ``X_data`` (``pm.Data``) is used only to draw
-    predictions, so ``pm.set_data`` with new rows still predicts at those rows.
+    ``X``, ``y`` (numpy) give the statistics, unless ``stats`` holds them (a tensor in the
+    layout of :func:`suffstat_vector`, e.g. model data, so that a refit on new rows reuses
+    the compiled model); ``X_data`` (``pm.Data``) is used only to draw predictions, so
+    ``pm.set_data`` with new rows still predicts at those rows.
     """
     import pymc as pm
     import pytensor.tensor as pt
 
-    X = np.asarray(X, float)
-    y = np.asarray(y, float)
-    # model data (names starting with "_" stay out of the DataTree), not constants: a refit
-    # on new rows of the same width reuses the compiled model (inference.compile_cache)
-    stats = {
-        "_xtx": X.T @ X, "_xty": X.T @ y, "_x1": X.sum(axis=0),
-        "_yty": np.float64(y @ y), "_y1": np.float64(y.sum()), "_n": np.float64(X.shape[0]),
-    }  # fmt: skip
-    xtx, xty, x1, yty, y1, n = (pm.Data(name, value) for name, value in stats.items())
+    p = np.shape(X)[1]
+    if stats is None:
+        stats = pt.as_tensor_variable(suffstat_vector(X, y))
+    n, yty, y1 = stats[0], stats[1], stats[2]
+    xty, x1 = stats[3 : 3 + p], stats[3 + p : 3 + 2 * p]
+    xtx = stats[3 + 2 * p :].reshape((p, p))
 
     def logp(value, beta, a, sigma, _X):
         rss = (
