@@ -181,15 +181,34 @@ def _keyed(model: pm.Model, backend: str) -> tuple[tuple | None, dict[str, Any]]
     return ("nutpie", key, shapes, backend, nutpie.__version__), data
 
 
+_MEMO_ATTR = "_shrinkage_structure_key"
+
+
 def _model_key(model: pm.Model) -> tuple[tuple | None, dict[str, Any]]:
-    """Graph, free variables, traced names and compile settings; the data by name."""
-    import pytensor
+    """Graph, free variables, traced names and settings; the model's data by name.
+
+    Computed once per model (before anything compiles it: PyMC's compile rewrites parts of
+    the model's graph in place, which would change the key of a model already sampled) and
+    kept on the model while its variables stay the same.
+    """
     from pytensor.compile.sharedvalue import SharedVariable
-    from pytensor.graph.traversal import graph_inputs
+
+    data = {v.name: v for v in model.data_vars}
+    data.update({k: v for k, v in model.dim_lengths.items() if isinstance(v, SharedVariable)})
+    names = tuple(model.named_vars)
+    memo = getattr(model, _MEMO_ATTR, None)
+    if memo is not None and memo[0] == names:
+        return memo[1], data
+    key = _fresh_model_key(model)
+    setattr(model, _MEMO_ATTR, (names, key))
+    return key, data
+
+
+def _fresh_model_key(model: pm.Model) -> tuple | None:
+    import pytensor
 
     traced = list(model.unobserved_value_vars)
     outputs = [model.logp(), *traced]
-    data = {v.name: v for v in graph_inputs(outputs) if isinstance(v, SharedVariable)}
     free = tuple((rv.name, model.rvs_to_values[rv].name) for rv in model.free_RVs)
     # not pytensor.config.mode: PyMC changes PyTensor's global config for a moment (e.g.
     # change_flags(cxx="") to fold constants), which other threads see as another mode; nutpie
@@ -199,8 +218,8 @@ def _model_key(model: pm.Model) -> tuple[tuple | None, dict[str, Any]]:
         key = (_graph_key(outputs), free, tuple(v.name for v in traced), settings)
         hash(key)
     except (TypeError, ValueError):  # an unhashable op or constant: no reuse, never a wrong one
-        return None, data
-    return key, data
+        return None
+    return key
 
 
 def _graph_key(outputs: list) -> tuple:
