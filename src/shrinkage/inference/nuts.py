@@ -3,9 +3,9 @@
 :func:`run_pymc_sample` is the one call of ``pymc.sample`` behind ``sample`` (this backend and
 the marginal form's): it fills in the NUTS defaults a request leaves open (``tune`` = 1000,
 ``cores`` = ``min(chains, os.cpu_count())``) and merges the backend's nutpie defaults under
-the caller's ``nuts={...}``. With nutpie and no option but ``nuts={...}`` it runs
-:func:`sample_nutpie` instead, PyMC's nutpie path with the compiled model reused
-(:mod:`shrinkage.inference.compile_cache`).
+the caller's ``nuts={...}``. For this backend, with nutpie and no option but ``nuts={...}``,
+it runs :func:`sample_nutpie` instead: PyMC's nutpie path with the compiled model reused
+(:mod:`shrinkage.inference.compile_cache`; the marginal form's model cannot be keyed).
 """
 
 from __future__ import annotations
@@ -35,11 +35,13 @@ def run_pymc_sample(
     library: str,
     target_accept: float,
     nutpie_defaults: Mapping[str, Any] | None = None,
+    reuse_compiled: bool = False,
 ) -> xr.DataTree:
     """``pymc.sample`` of ``model`` with ``nuts_sampler=library`` and the request's options.
 
     ``target_accept`` applies when the request leaves it open; ``nutpie_defaults`` (nutpie
-    only) sit under the caller's ``nuts={...}``, which wins key by key.
+    only) sit under the caller's ``nuts={...}``, which wins key by key. ``reuse_compiled``
+    (nutpie, no option but ``nuts={...}``): :func:`sample_nutpie` instead of ``pymc.sample``.
     """
     options = dict(request.options)
     if library == "nutpie" and nutpie_defaults:
@@ -50,7 +52,8 @@ def run_pymc_sample(
     tune = NUTS_TUNE if request.tune is None else request.tune
     target_accept = target_accept if request.target_accept is None else request.target_accept
     nuts = options.get("nuts", {})
-    if library == "nutpie" and set(options) <= {"nuts"} and "target_accept" not in nuts:
+    simple = set(options) <= {"nuts"} and "target_accept" not in nuts
+    if library == "nutpie" and reuse_compiled and simple:
         return sample_nutpie(
             model, draws=request.draws, tune=tune, chains=request.chains, cores=cores,
             random_seed=request.random_seed, progressbar=request.progressbar,
@@ -134,6 +137,7 @@ class Nuts:
             library=self.name,
             target_accept=spec.prior.target_accept,
             nutpie_defaults=None if adaptation == "diag" else {"adaptation": adaptation},
+            reuse_compiled=True,
         )
         design = spec.design
         suffstats = spec.family.uses_sufficient_stats(design.n_obs, design.n_features)
