@@ -63,3 +63,38 @@ def synthetic_xy():
     w = np.zeros(p)
     w[:5] = [2.0, -1.5, 1.0, 0.5, -0.8]
     return X, X @ w + 3.0 + rng.standard_normal(n)
+
+
+@pytest.fixture(scope="module")
+def fast_compile_module():
+    """PyTensor FAST_COMPILE (and PyMC's chatter off) for a module of tiny fits."""
+    import logging
+
+    import pytensor
+
+    logging.getLogger("pymc").setLevel(logging.ERROR)
+    with pytensor.config.change_flags(mode="FAST_COMPILE"):
+        yield
+
+
+@pytest.fixture(scope="module")
+def prostate_frame():
+    """The prostate data (ESL 3.2) as one DataFrame, the response ``lpsa`` included."""
+    from shrinkage.datasets import load_prostate
+
+    X, y = load_prostate()
+    return X.assign(lpsa=y)
+
+
+@pytest.fixture(scope="session")
+def dask_client():
+    """A real two-process Dask cluster for the out-of-core tests, closed at session end."""
+    from distributed import Client, LocalCluster
+
+    cluster = LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    )
+    client = Client(cluster)
+    yield client
+    client.close()
+    cluster.close()

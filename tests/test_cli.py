@@ -54,9 +54,11 @@ def test_subcommands_are_pluggable(monkeypatch, capsys):
     assert main(["fake", "--n", "2"]) == 42
 
 
-def test_demo_rejects_zero_draws(tmp_path):
-    with pytest.raises(SystemExit, match="--draws must be >= 1"):
+def test_demo_rejects_zero_draws(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:  # argparse's exit code for bad arguments
         main(["demo", "--draws", "0", "--out", str(tmp_path)])
+    assert exit_info.value.code == 2
+    assert "argument --draws: must be an integer >= 1; got 0" in capsys.readouterr().err
 
 
 def test_park_casella_lambda_maps_their_lasso_to_ours():

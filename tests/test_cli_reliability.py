@@ -174,6 +174,37 @@ def test_demo_refuses_a_users_folder(tmp_path, capsys, monkeypatch):
     assert [p.name for p in tmp_path.iterdir()] == ["keep.txt"]
 
 
+@pytest.mark.parametrize("command", ["demo", "fit"])
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--draws", "0", "argument --draws: must be an integer >= 1; got 0"),
+        ("--draws", "2.5", "argument --draws: must be an integer; got '2.5'"),
+        ("--chains", "0", "argument --chains: must be an integer >= 1; got 0"),
+        ("--tune", "-1", "argument --tune: must be an integer >= "),
+        ("--seed", "-1", "argument --seed: must be an integer from 0 to 2**32 - 1"),
+        ("--seed", str(2**32), "argument --seed: must be an integer from 0 to 2**32 - 1"),
+    ],
+)
+def test_bad_numbers_exit_2_like_argparse(command, option, value, message, tmp_path, capsys):
+    """Every numeric option of demo and fit: exit 2 and ``shrinkage CMD: error: argument ...``
+    before anything runs (``demo --draws 0`` exited 1, ``demo --seed -1`` raised numpy's
+    ValueError as a traceback, ``fit --seed -1`` failed in PyMC after reading the data)."""
+    args = [str(tmp_path / "none.csv"), "--target", "y"] if command == "fit" else []
+    with pytest.raises(SystemExit) as exit_info:
+        main([command, *args, "--out", str(tmp_path / "o"), option, value])
+    assert exit_info.value.code == 2
+    assert f"shrinkage {command}: error: {message}" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
+
+
+def test_fit_max_levels_below_one_exits_2(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["fit", "d.csv", "--target", "y", "--out", str(tmp_path), "--max-levels", "0"])
+    assert exit_info.value.code == 2
+    assert "argument --max-levels: must be an integer >= 1; got 0" in capsys.readouterr().err
+
+
 # ------------------------------------------------------------------ 9. interrupts
 def test_interrupts_record_a_swallowed_ctrl_c():
     before = signal.getsignal(signal.SIGINT)

@@ -205,6 +205,7 @@ def test_horseshoe_matches_quadrature(rng):
 PRIOR_KEYS = {
     "gaussian": set(),
     "laplace": set(),
+    "elastic_net": set(),
     "bayesian_lasso": {"lasso_lambda"},
     "horseshoe": {"tau", "lam", "slice_evals"},
     "regularized_horseshoe": {"tau", "lam", "c2", "slice_evals"},
@@ -374,6 +375,32 @@ def test_fixed_sigma_posterior_mean_matches_quadrature(rng, prior):
     for j in range(2):
         draws = res["beta"][..., j]
         # Monte Carlo SE of a mean: sd / sqrt(ESS)
+        se = draws.std() / np.sqrt(array_stats.ess(draws, method="mean"))
+        assert abs(draws.mean() - expected[j]) < 4 * se, (draws.mean(), expected[j], se)
+
+
+def test_elastic_net_posterior_mean_matches_quadrature_over_beta(rng):
+    """The elastic-net mixture (Laplace mixture times a Gaussian factor) has the right target.
+
+    Independent of the mixture: quadrature over (beta_1, beta_2) of
+    ``exp(-|y - X beta|^2/2 - |beta|_1/b - |beta|^2/(2 t^2))`` at fixed sigma = 1.
+    """
+    n, b, t = 12, 0.4, 0.7
+    X = _standardized(rng, n, 2)
+    y = 0.8 * X[:, 0] + rng.standard_normal(n)
+    yc = y - y.mean()
+    g = np.linspace(-3, 3, 601)  # posterior sd ~0.25: the grid spans > 10 sd, step 0.01
+    b1, b2 = np.meshgrid(g, g, indexing="ij")
+    r = yc[:, None, None] - X[:, 0, None, None] * b1 - X[:, 1, None, None] * b2
+    lp = -0.5 * np.sum(r**2, axis=0) - (abs(b1) + abs(b2)) / b - (b1**2 + b2**2) / (2 * t**2)
+    w = np.exp(lp - lp.max())
+    w /= w.sum()
+    expected = [np.sum(w * b1), np.sum(w * b2)]
+    res = gibbs_sample(X, y, "elastic_net", draws=2500, tune=200, chains=2, random_seed=5,
+                       n_jobs=1, fixed_sigma=1.0, prior_params={"b": b, "t": t})  # fmt: skip
+    for j in range(2):
+        draws = res["beta"][..., j]
+        # Monte Carlo SE of a mean: sd / sqrt(ESS); the grid error is far below it
         se = draws.std() / np.sqrt(array_stats.ess(draws, method="mean"))
         assert abs(draws.mean() - expected[j]) < 4 * se, (draws.mean(), expected[j], se)
 

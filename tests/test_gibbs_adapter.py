@@ -8,7 +8,7 @@ from shrinkage import priors as P
 from shrinkage import report as R
 from shrinkage.families import Gaussian as GaussianFamily
 from shrinkage.inference import sample
-from shrinkage.inference.gibbs.spec import gibbs_arguments, prefer_gibbs
+from shrinkage.inference.gibbs.spec import AUTO_MAX_P_CONVEX, gibbs_arguments, prefer_gibbs
 from shrinkage.inference.sampling import _resolve_sampler
 from shrinkage.model import build_model, get_spec
 
@@ -115,6 +115,24 @@ def test_default_warm_up_is_the_priors_and_recorded():
     assert sample(_model(P.Horseshoe()), tune=7, **kw)["posterior"].attrs["tuning_steps"] == 7
 
 
+def test_log_likelihood_false_is_not_computed(monkeypatch):
+    """sample(log_likelihood=False) reaches the Gibbs core, which then forms no n x draws array."""
+    from shrinkage.inference.gibbs import adapter, core
+
+    seen = []
+
+    def spy(*args, **kwargs):
+        res = core.gibbs_sample(*args, **kwargs)
+        seen.append(("log_likelihood" in res, kwargs["log_likelihood"]))
+        return res
+
+    monkeypatch.setattr(adapter, "gibbs_sample", spy)
+    kw = {"sampler": "gibbs", "draws": 4, "tune": 2, "chains": 1, "random_seed": 1}
+    assert "log_likelihood" in sample(_model(P.Laplace()), **kw).children
+    assert "log_likelihood" not in sample(_model(P.Laplace()), log_likelihood=False, **kw).children
+    assert seen == [(True, True), (False, False)]
+
+
 def test_thin_is_passed_through_and_recorded():
     kw = {"sampler": "gibbs", "draws": 4, "tune": 2, "chains": 1, "random_seed": 1}
     dt = sample(_model(P.Horseshoe()), thin=2, **kw)
@@ -128,7 +146,7 @@ def test_thin_is_passed_through_and_recorded():
 @pytest.mark.parametrize(
     "kwargs, match",
     [
-        ({"prior": P.ElasticNet()}, "ElasticNet"),
+        ({"prior": P.HorseshoePlus()}, "HorseshoePlus"),
         ({"prior": P.Horseshoe(), "family": "student_t"}, "student_t"),
         ({"prior": P.Horseshoe(), "family": "bernoulli", "y": "binary"}, "bernoulli"),
     ],
@@ -169,7 +187,19 @@ def test_arguments_follow_the_model():
 
 
 def test_auto_rule():
-    """Gibbs for the Gaussian family, a horseshoe-family prior and p > n (prefer_gibbs)."""
+    """Gibbs for the Gaussian family with a horseshoe-family prior and p > n, or a log-concave
+    prior (Gaussian, Laplace, elastic net, Bayesian lasso) and p <= min(n, AUTO_MAX_P_CONVEX)
+    (prefer_gibbs; docs/sampling.md)."""
+    for prior in (P.Gaussian(), P.Laplace(), P.ElasticNet(), P.BayesianLasso()):
+        assert _resolve_sampler("auto", get_spec(_model(prior))) == "gibbs"  # n=60, p=8
+        assert _resolve_sampler("auto", get_spec(_model(prior, n=20, p=30))) != "gibbs"
+    assert _resolve_sampler("auto", get_spec(_model(P.GroupLasso()))) != "gibbs"  # unmeasured
+    assert _resolve_sampler("auto", get_spec(_model(P.R2D2()))) != "gibbs"
+    big = AUTO_MAX_P_CONVEX + 1
+    wide = _model(P.Laplace(), n=big + 10, p=big)
+    assert _resolve_sampler("auto", get_spec(wide)) != "gibbs"  # p <= n but too many features
+    tall = _model(P.Laplace(), n=60, p=8, family="student_t")
+    assert _resolve_sampler("auto", get_spec(tall)) != "gibbs"
     assert _resolve_sampler("auto", get_spec(_model(P.Horseshoe(), n=20, p=30))) == "gibbs"
     assert _resolve_sampler("auto", get_spec(_model(P.GroupHorseshoe(), n=6, p=8))) == "gibbs"
     assert _resolve_sampler("auto", get_spec(_model(P.Horseshoe()))) != "gibbs"  # p <= n
@@ -227,6 +257,7 @@ def _assert_agree(model, seed=0, names=("beta", "sigma", "tau", "intercept")):
 PRIORS = [
     P.Gaussian(scale=0.5),
     P.Laplace(scale=0.3),
+    P.ElasticNet(l1_scale=0.3, l2_scale=0.5),
     P.BayesianLasso(),
     P.Horseshoe(),
     P.RegularizedHorseshoe(expected_nonzero=2),
@@ -240,8 +271,10 @@ PRIORS = [
 def test_gibbs_matches_nuts(prior):
     # GroupHorseshoe runs seed 1: at seed 0 the NUTS run (marginal form, p-space) changed when
     # flat prior variances got exact gradients, and its intercept sd landed at z = -4.02
-    # (0.0845 vs Gibbs 0.0752). Over seeds 0-3 the intercept sd is 0.0766 (Gibbs) vs 0.0795
-    # (NUTS, 6 runs): a gap of ~2.8 pooled standard errors, reported for follow-up, not hidden
+    # (0.0845 vs Gibbs 0.0752). Followed up: with centred columns a | sigma, y is Normal, so
+    # the intercept sd is fixed by sigma's draws; over 12 Gibbs seeds the direct sd is
+    # 0.07764 +- 0.00036 and the sd implied by sigma 0.07788 (NUTS seeds 1, 2: 0.0782, 0.0781
+    # direct, 0.0780, 0.0782 implied). No Gibbs bias: seeds 0-3 happened to be low
     seed = 1 if isinstance(prior, P.GroupHorseshoe) else 0
     _assert_agree(_model(prior), seed=seed)
 

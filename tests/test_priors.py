@@ -399,6 +399,7 @@ def test_every_prior_declares_what_it_is():
 GIBBS = [
     (P.Gaussian(0.5), "gaussian", {"scale": 0.5, "sigma_scaled": False}),
     (P.Laplace(0.3), "laplace", {"b": 0.3}),
+    (P.ElasticNet(0.3, 0.5), "elastic_net", {"b": 0.3, "t": 0.5}),
     (P.BayesianLasso(), "bayesian_lasso", {"lasso_lambda": None, "r": 1.0, "delta": 1.78}),
     (P.BayesianLasso(lam=2.0), "bayesian_lasso", {"lasso_lambda": 2.0, "r": 1.0, "delta": 1.78}),
     (P.Horseshoe(0.5), "horseshoe", {"global_scale": 0.5, "sigma_scaled": False}),
@@ -439,9 +440,9 @@ def test_gibbs_arguments_come_from_the_prior(prior, name, params):
 def test_every_prior_with_gibbs_updates_has_a_translation():
     covered = {type(prior) for prior, _, _ in GIBBS}
     assert covered == {c for c in _prior_classes() if c.gibbs_updates is not None}
-    assert P.ElasticNet.gibbs_updates is None
+    assert P.HorseshoePlus.gibbs_updates is None
     from shrinkage.inference.gibbs.spec import gibbs_arguments
     from shrinkage.model import get_spec
 
     with pytest.raises(ValueError, match="sampler='gibbs' supports the"):
-        gibbs_arguments(get_spec(_model(P.ElasticNet())))
+        gibbs_arguments(get_spec(_model(P.HorseshoePlus())))

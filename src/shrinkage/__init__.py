@@ -33,6 +33,8 @@ _LAZY = {
     "families": "shrinkage.families",
     "solvers": "shrinkage.solvers",
     "select": "shrinkage.select",
+    "save": "shrinkage.saved",
+    "load": "shrinkage.saved",
 }
 
 

@@ -33,7 +33,7 @@ from shrinkage._validation import (
     check_numeric,
 )
 
-__all__ = ["Design", "check_unique_columns", "lagged"]
+__all__ = ["Design", "check_levels", "check_unique_columns", "fit_levels", "lagged"]
 
 #: Column / response scales (sd) outside ``[1/_SCALE_LIMIT, _SCALE_LIMIT]`` are refused when
 #: the data are not standardized: squares and cross-products of such numbers over- or underflow
@@ -70,7 +70,7 @@ def is_text(s: pd.Series) -> bool:
     return False
 
 
-def _fit_levels(s: pd.Series, name: str) -> tuple[list[Any], list[str]]:
+def fit_levels(s: pd.Series, name: str) -> tuple[list[Any], list[str]]:
     """Levels of a categorical or text column seen at fit (reference first) and notes."""
     if s.isna().any():
         raise ValueError(f"categorical column {name!r} contains missing values")
@@ -97,8 +97,8 @@ def _fit_levels(s: pd.Series, name: str) -> tuple[list[Any], list[str]]:
     return levels, notes
 
 
-def _dummies(s: pd.Series, name: str, levels: list[Any]) -> pd.DataFrame:
-    """Drop-first dummies of ``s`` against pinned ``levels``; unseen levels are refused."""
+def check_levels(s: pd.Series, name: str, levels: list[Any]) -> pd.Series:
+    """``s`` as plain values, refusing missing values and levels not among the pinned ``levels``."""
     if s.isna().any():
         raise ValueError(f"categorical column {name!r} contains missing values")
     values = s.astype(object)
@@ -109,6 +109,12 @@ def _dummies(s: pd.Series, name: str, levels: list[Any]) -> pd.DataFrame:
             f"column {name!r} has level(s) {unseen} not seen in fit; the fitted levels are "
             f"{levels} (reference {levels[0]!r})"
         )
+    return values
+
+
+def _dummies(s: pd.Series, name: str, levels: list[Any]) -> pd.DataFrame:
+    """Drop-first dummies of ``s`` against pinned ``levels``; unseen levels are refused."""
+    values = check_levels(s, name, levels)
     data = {f"{name}[{lev}]": (values == lev).to_numpy(dtype=float) for lev in levels[1:]}
     return pd.DataFrame(data, index=s.index)
 
@@ -123,6 +129,8 @@ def _expand_frame(
     it became, the levels per categorical column (reference first) and notes.
     """
     check_unique_columns(X)
+    if X.shape[1] == 0:
+        raise ValueError(f"X is empty: the DataFrame has no columns (shape {X.shape})")
     pieces: list[pd.DataFrame] = []
     origin: dict[str, list[str]] = {}
     levels_of: dict[str, list[Any]] = {}
@@ -133,7 +141,7 @@ def _expand_frame(
         pinned = None if categories is None else categories.get(name)
         if pinned is not None or isinstance(s.dtype, pd.CategoricalDtype) or is_text(s):
             if pinned is None:
-                pinned, more = _fit_levels(s, name)
+                pinned, more = fit_levels(s, name)
                 notes += more
             d = _dummies(s, name, pinned)
             levels_of[name] = list(pinned)

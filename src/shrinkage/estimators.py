@@ -46,6 +46,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from shrinkage import priors
 from shrinkage.design import check_unique_columns
 from shrinkage.families import Family, get_family
+from shrinkage.outofcore import is_dask
 from shrinkage.priors.registry import PRIOR_NAMES, make_prior
 
 __all__ = [
@@ -81,7 +82,10 @@ def _speed_line(idata: Any) -> str:
 
     PyMC's progress bar (pymc 6.4, ``RichProgressBackend.update``) leaves its speed column at
     its initial 0 when a chain ends before a non-final update came 0.25 s in, which is every
-    nutpie run: its last update is the final one. This line gives the real rate.
+    short nutpie run: its last update is the final one (our calls now swap in a backend that
+    sets it, :mod:`shrinkage.inference._progress`; the bar shows the per-chain sampling rate).
+    This line gives the rate over PyMC's ``sampling_time`` (all chains, the sampler's start-up
+    included, compilation not).
     """
     post = idata["posterior"]
     attrs = post.attrs
@@ -109,6 +113,15 @@ def _has_text_columns(X: Any) -> bool:
         not (pd.api.types.is_numeric_dtype(X[c]) or pd.api.types.is_bool_dtype(X[c]))
         for c in X.columns
     )
+
+
+def _refuse_glm_sampling_out_of_core(X: Any, y: Any, family: Family) -> None:
+    """Sampling a logistic / Poisson posterior needs every row at every gradient: on Dask data
+    raise the error naming the alternatives (the out-of-core MAP, or a sample of rows)."""
+    if (is_dask(X) or is_dask(y)) and family.name in ("bernoulli", "poisson"):
+        from shrinkage.outofcore.glm import refuse_sampling
+
+        refuse_sampling(family.name)
 
 
 class _BayesianLinearModel(BaseEstimator):
@@ -151,6 +164,9 @@ class _BayesianLinearModel(BaseEstimator):
     # -- fitting --------------------------------------------------------------------------------
     def _validate_fit(self, X: Any, y: Any) -> tuple[Any, np.ndarray]:
         """sklearn-style validation; DataFrames with categorical columns keep their dtypes."""
+        _refuse_glm_sampling_out_of_core(X, y, self._family())
+        if is_dask(X) or is_dask(y):  # out of core: validated in the one pass of the design
+            return self._validate_dask(X, y)
         if _has_text_columns(X):
             # categories become dummy blocks in Design, which also refuses free text
             self.feature_names_in_ = np.asarray([str(c) for c in X.columns], dtype=object)
@@ -173,6 +189,19 @@ class _BayesianLinearModel(BaseEstimator):
             return pd.DataFrame(X_arr, columns=self.feature_names_in_, index=X.index), y_arr
         return X_arr, y_arr
 
+    def _validate_dask(self, X: Any, y: Any) -> tuple[Any, Any]:
+        """Dask inputs pass as they are; only their column names are recorded."""
+        if not (is_dask(X) and is_dask(y)):
+            raise TypeError("X and y must both be Dask collections (split at the same rows)")
+        if hasattr(X, "columns"):
+            self.feature_names_in_ = np.asarray([str(c) for c in X.columns], dtype=object)
+            self._fitted_on_text = any(
+                not (pd.api.types.is_numeric_dtype(t) or pd.api.types.is_bool_dtype(t))
+                for t in X.dtypes
+            )
+        self.n_features_in_ = X.shape[1]
+        return X, y
+
     def _check_params(self) -> None:
         for name in ("draws", "tune", "chains"):
             value = getattr(self, name)
@@ -182,9 +211,33 @@ class _BayesianLinearModel(BaseEstimator):
             if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
                 raise ValueError(f"{name} must be an integer >= {low}; got {value!r}")
 
-    def _fit(self, X: Any, y: np.ndarray, groups: Any) -> None:
+    def _formula_data(self, X: Any, y: Any) -> tuple[pd.DataFrame, np.ndarray, Any, Any]:
+        """A formula fit's design frame, response, groups and :class:`FormulaDesign`."""
+        from shrinkage.formula import formula_design
+
+        frame, y, groups, state = formula_design(self.formula, X, y, self.groups)
+        self.feature_names_in_ = np.asarray(state.variables, dtype=object)
+        self.n_features_in_ = len(state.variables)
+        self._fitted_on_text = False
+        y = np.asarray(y)
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = y[:, 0]
+        if y.ndim != 1 or len(y) != len(frame):
+            raise ValueError(f"y must be 1-D with {len(frame)} rows; got shape {y.shape}")
+        return frame, y, groups, state
+
+    def _response_of(self, X: Any, y: Any) -> Any:
+        """``y``, or the formula's response column of ``X`` when ``y`` is None (for score)."""
+        state = getattr(self, "formula_", None)
+        if y is not None or state is None or state.response is None:
+            return y
+        if not isinstance(X, pd.DataFrame) or state.response not in X.columns:
+            raise ValueError(f"score needs y or a column {state.response!r} in X")
+        return X[state.response]
+
+    def _fit(self, X: Any, y: np.ndarray, groups: Any, formula: Any = None) -> None:
         from shrinkage.inference import sample
-        from shrinkage.model import build_model
+        from shrinkage.model import build_model, with_formula
 
         self._check_params()
         family, prior = self._family(), self._prior()
@@ -196,6 +249,9 @@ class _BayesianLinearModel(BaseEstimator):
         self.model_ = build_model(
             X, y, prior=prior, family=family, groups=groups, standardize=self.standardize
         )
+        if formula is not None:  # predict reads new data through the formula
+            self.model_ = with_formula(self.model_, formula)
+        self.formula_ = formula
         self.idata_ = sample(
             self.model_,
             draws=self.draws,
@@ -254,6 +310,8 @@ class _BayesianLinearModel(BaseEstimator):
             from shrinkage.inference import find_map
 
             result = find_map(self.model_)
+            if result.no_mode:  # find_map warned why; a point on the way to the edge is no MAP
+                return
             self.map_coef_ = self._as_coef(np.asarray(result["beta_original"], dtype=float))
             self.map_intercept_ = float(result["intercept_original"])
 
@@ -288,6 +346,12 @@ class _BayesianLinearModel(BaseEstimator):
     def _transform(self, X: Any) -> np.ndarray:
         """New rows on the model's (standardized, dummy-expanded) scale."""
         check_is_fitted(self, "idata_")
+        if getattr(self, "formula_", None) is not None:
+            return self._design.transform(self.formula_.transform(X))
+        if is_dask(X):  # lazily, block by block on the workers: a Dask array out
+            from shrinkage.outofcore.predict import transform_dask
+
+            return transform_dask(self._design, X)
         if self._text_input:
             if not isinstance(X, pd.DataFrame):
                 raise TypeError(
@@ -361,9 +425,11 @@ class _BayesianLinearModel(BaseEstimator):
 
 def _rebuild_model(spec):
     """The same model from a ModelSpec: the design's (dummy-expanded) data and group labels."""
-    from shrinkage.model import build_model, get_spec
+    from shrinkage.model import build_model, get_spec, with_formula
 
     d = spec.design
+    if getattr(d, "out_of_core", False):  # its statistics are the data: build_model reuses it
+        return build_model(d, None, prior=spec.prior, family=spec.family, intercept=spec.intercept)
     X = pd.DataFrame(d.X_raw, columns=d.feature_names, index=d.obs_names)
     groups = None if d.groups is None else [d.group_names[g] for g in d.groups]
     model = build_model(
@@ -377,7 +443,7 @@ def _rebuild_model(spec):
     )
     rebuilt = get_spec(model).design  # the fitted levels map new rows as before pickling
     rebuilt.categories, rebuilt.columns_in = d.categories, d.columns_in
-    return model
+    return with_formula(model, spec.formula)
 
 
 class BayesianRegression(RegressorMixin, _BayesianLinearModel):
@@ -406,7 +472,16 @@ class BayesianRegression(RegressorMixin, _BayesianLinearModel):
         ``"gaussian"``, ``"student_t"``, ``"laplace"``, ``"poisson"`` (single response).
         For binary outcomes use :class:`BayesianLogisticRegression`.
     groups : sequence or mapping, optional
-        Group label per column or ``{group: [columns]}`` (group priors).
+        Group label per column or ``{group: [columns]}`` (group priors); with ``formula``, per
+        term or ``{group: [terms]}``.
+    formula : str, optional
+        A model formula, ``"y ~ x1 + C(g) + x2:x3"`` (:mod:`shrinkage.formula`): ``fit(data)``
+        then reads the response and the terms from the DataFrame ``data`` (``fit(data, y)``
+        with a formula ``"~ x1 + ..."``), the coefficients carry the terms' readable names,
+        each multi-column term (a categorical) is one group, and ``predict(new_data)``
+        rebuilds the same columns (fitted levels pinned; an unseen level is a ``ValueError``).
+        A parameter, not a separate front door, so ``clone``, ``GridSearchCV`` and pipelines
+        treat it like any other.
     standardize : bool, default=True
         Centre and scale the columns (divisor-n sd), and ``y`` for Gaussian-type families, so the
         prior acts on standardized coefficients.
@@ -437,14 +512,17 @@ class BayesianRegression(RegressorMixin, _BayesianLinearModel):
         Posterior mean of the intercept on the original scale.
     map_coef_, map_intercept_ : as ``coef_``, ``intercept_``, or None
         The exact MAP of :func:`shrinkage.find_map` on the original scale; None for the
-        horseshoe family (no mode), the Laplace likelihood and ``compute_map=False``.
+        horseshoe family (no mode), the Laplace likelihood, ``compute_map=False`` and when
+        ``find_map`` finds the posterior has no mode (e.g. ``n <= p + 1`` with ``sigma -> 0``).
     idata_ : xarray.DataTree
         The draws, from :func:`shrinkage.sample`.
     model_ : pymc.Model
         The model, from :func:`shrinkage.build_model`.
     n_features_in_ : int
     feature_names_in_ : ndarray of str
-        Only when fitted on a DataFrame.
+        Only when fitted on a DataFrame (with a formula: the data columns it reads).
+    formula_ : shrinkage.formula.FormulaDesign or None
+        The fitted formula (levels, transforms) when ``formula`` is given.
 
     See Also
     --------
@@ -468,6 +546,7 @@ class BayesianRegression(RegressorMixin, _BayesianLinearModel):
         prior: priors.Prior | str | None = None,
         family: str | Family = "gaussian",
         groups: Sequence[Any] | Mapping[Any, Sequence[Any]] | None = None,
+        formula: str | None = None,
         standardize: bool = True,
         draws: int = 1000,
         tune: int | None = None,
@@ -492,6 +571,7 @@ class BayesianRegression(RegressorMixin, _BayesianLinearModel):
         self.prior = prior
         self.family = family
         self.groups = groups
+        self.formula = formula
 
     def _prior(self) -> priors.Prior:
         return make_prior(self.prior)
@@ -502,12 +582,29 @@ class BayesianRegression(RegressorMixin, _BayesianLinearModel):
             raise ValueError("family='bernoulli' is a classifier: use BayesianLogisticRegression")
         return family
 
-    def fit(self, X: Any, y: Any) -> BayesianRegression:
-        """Sample the posterior given ``X`` (n, p) and ``y`` (n,); return ``self``."""
+    def fit(self, X: Any, y: Any = None) -> BayesianRegression:
+        """Sample the posterior given ``X`` (n, p) and ``y`` (n,); return ``self``.
+
+        With ``formula``, ``X`` is the DataFrame the formula reads and ``y`` may be omitted when
+        the formula names the response (``"y ~ ..."``).
+        """
+        if self.formula is not None:
+            frame, y, groups, state = self._formula_data(X, y)
+            self._fit(frame, y, groups, state)
+            return self
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None "
+                "(or a formula 'y ~ ...' naming the response)"
+            )
         self._fitted_on_text = _has_text_columns(X)
         X, y = self._validate_fit(X, y)
         self._fit(X, y, self.groups)
         return self
+
+    def score(self, X: Any, y: Any = None, sample_weight: Any = None) -> float:
+        """R^2 of :meth:`predict`; with a formula naming the response, ``y`` may be omitted."""
+        return super().score(X, self._response_of(X, y), sample_weight)
 
     def predict(self, X: Any, return_std: bool = False, return_interval: bool | float = False):
         """Posterior predictive mean at new rows, optionally its sd and an interval.
@@ -533,6 +630,11 @@ class BayesianRegression(RegressorMixin, _BayesianLinearModel):
         mean = self._mean_of(Z)
         if not return_std and return_interval is False:
             return mean
+        if is_dask(Z):
+            raise ValueError(
+                "return_std / return_interval need every draw at every row: not available for "
+                "Dask input; predict them on a computed sample of rows (X.head(...))"
+            )
         out: list[np.ndarray] = [mean]
         if return_std:
             out.append(self._predictive_std(Z))
@@ -980,8 +1082,8 @@ class BayesianLogisticRegression(ClassifierMixin, _BayesianLinearModel):
     prior : shrinkage.priors.Prior, str or None, default=None
         As in :class:`BayesianRegression`; None gives ``Gaussian(scale=2.5)`` on standardized
         coefficients (rstanarm's default scale).
-    groups : sequence or mapping, optional
-        As in :class:`BayesianRegression`.
+    groups, formula : optional
+        As in :class:`BayesianRegression`; the formula's response holds the two labels.
     standardize, draws, tune, chains, sampler, target_accept, random_state, progressbar, compute_map
         As in :class:`BayesianRegression`.
 
@@ -992,7 +1094,7 @@ class BayesianLogisticRegression(ClassifierMixin, _BayesianLinearModel):
     coef_, intercept_ : ndarray of shape (p,) or pandas.Series, float
         Posterior means on the logit scale, original feature scale; ``coef_`` has shape ``(p,)``
         (one row; scikit-learn's ``LogisticRegression`` uses ``(1, p)``).
-    map_coef_, map_intercept_, idata_, model_, n_features_in_, feature_names_in_
+    map_coef_, map_intercept_, idata_, model_, n_features_in_, feature_names_in_, formula_
         As in :class:`BayesianRegression`.
     """
 
@@ -1001,6 +1103,7 @@ class BayesianLogisticRegression(ClassifierMixin, _BayesianLinearModel):
         *,
         prior: priors.Prior | str | None = None,
         groups: Sequence[Any] | Mapping[Any, Sequence[Any]] | None = None,
+        formula: str | None = None,
         standardize: bool = True,
         draws: int = 1000,
         tune: int | None = None,
@@ -1024,6 +1127,7 @@ class BayesianLogisticRegression(ClassifierMixin, _BayesianLinearModel):
         )
         self.prior = prior
         self.groups = groups
+        self.formula = formula
 
     def _prior(self) -> priors.Prior:
         return priors.Gaussian(2.5) if self.prior is None else make_prior(self.prior)
@@ -1036,10 +1140,23 @@ class BayesianLogisticRegression(ClassifierMixin, _BayesianLinearModel):
         tags.classifier_tags.multi_class = False
         return tags
 
-    def fit(self, X: Any, y: Any) -> BayesianLogisticRegression:
-        """Sample the posterior given ``X`` (n, p) and two-class labels ``y``; return ``self``."""
-        self._fitted_on_text = _has_text_columns(X)
-        X, y = self._validate_fit(X, y)
+    def fit(self, X: Any, y: Any = None) -> BayesianLogisticRegression:
+        """Sample the posterior given ``X`` (n, p) and two-class labels ``y``; return ``self``.
+
+        With ``formula``, ``X`` is the DataFrame the formula reads and ``y`` may be omitted when
+        the formula names the response (``"y ~ ..."``).
+        """
+        state, groups = None, self.groups
+        if self.formula is not None:
+            X, y, groups, state = self._formula_data(X, y)
+        elif y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None "
+                "(or a formula 'y ~ ...' naming the response)"
+            )
+        else:
+            self._fitted_on_text = _has_text_columns(X)
+            X, y = self._validate_fit(X, y)
         check_classification_targets(y)
         classes, codes = np.unique(y, return_inverse=True)
         if classes.size != 2:
@@ -1048,8 +1165,12 @@ class BayesianLogisticRegression(ClassifierMixin, _BayesianLinearModel):
                 f"exactly 2 classes; y has {classes.size}: {list(classes[:5])}"
             )
         self.classes_ = classes
-        self._fit(X, codes.astype(float), self.groups)
+        self._fit(X, codes.astype(float), groups, state)
         return self
+
+    def score(self, X: Any, y: Any = None, sample_weight: Any = None) -> float:
+        """Accuracy of :meth:`predict`; with a formula naming the response, ``y`` may be omitted."""
+        return super().score(X, self._response_of(X, y), sample_weight)
 
     def predict_proba(self, X: Any) -> np.ndarray:
         """Posterior predictive class probabilities, shape (n, 2).

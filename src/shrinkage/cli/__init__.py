@@ -1,4 +1,5 @@
-"""Command line: ``shrinkage demo`` and ``shrinkage fit DATA.csv --target COL``.
+"""Command line: ``shrinkage demo``, ``shrinkage fit DATA.csv --target COL`` and
+``shrinkage predict FIT_DIR NEW.csv --out FILE``.
 
 Each subcommand lives in its own module and registers itself with an
 ``add_<name>_parser(subparsers)`` function that sets ``func`` (called with the parsed
@@ -12,11 +13,12 @@ import argparse
 
 from shrinkage.cli.demo import add_demo_parser, frequentist_comparison
 from shrinkage.cli.fit import add_fit_parser
+from shrinkage.cli.predict import add_predict_parser
 
 __all__ = ["SUBCOMMANDS", "build_parser", "frequentist_comparison", "main"]
 
 #: functions ``add_<name>_parser(subparsers)``, one per subcommand, in ``--help`` order
-SUBCOMMANDS = [add_demo_parser, add_fit_parser]
+SUBCOMMANDS = [add_demo_parser, add_fit_parser, add_predict_parser]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -26,6 +26,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from shrinkage.cli._args import int_at_least
+from shrinkage.cli._args import seed as seed_type
 from shrinkage.cli._interrupt import Interrupts, abandon
 from shrinkage.cli._output import OutputError, OutputFolder
 
@@ -204,9 +206,6 @@ def run_demo(args: argparse.Namespace) -> int:
         args.draws, args.tune, args.chains = QUICK_DRAWS, QUICK_DRAWS, QUICK_CHAINS
     if args.sampler is None:  # tiny runs: PyMC's cached compile beats nutpie's numba compile
         args.sampler = "pymc" if args.quick else "auto"
-    for name in ("draws", "tune", "chains"):
-        if getattr(args, name) < 1:
-            raise SystemExit(f"shrinkage demo: --{name} must be >= 1")
     with Interrupts() as intr:
         output = pool = job = None
         try:
@@ -332,16 +331,20 @@ def add_demo_parser(subparsers) -> argparse.ArgumentParser:
         help="write into a non-empty folder shrinkage did not write (files with the report's "
         "names are replaced, other files kept)",
     )
-    demo.add_argument("--draws", type=int, default=DEFAULT_DRAWS, help="posterior draws per chain")
-    demo.add_argument("--tune", type=int, default=DEFAULT_TUNE, help="tuning steps per chain")
+    demo.add_argument(
+        "--draws", type=int_at_least(1), default=DEFAULT_DRAWS, help="posterior draws per chain"
+    )
+    demo.add_argument(
+        "--tune", type=int_at_least(1), default=DEFAULT_TUNE, help="tuning steps per chain"
+    )
     demo.add_argument(
         "--chains",
-        type=int,
+        type=int_at_least(1),
         default=DEFAULT_CHAINS,
         help="chains per prior (2 keeps the demo near 3 minutes on 2 cores; "
         "4 gives more robust r_hat)",
     )
-    demo.add_argument("--seed", type=int, default=2008, help="random seed")
+    demo.add_argument("--seed", type=seed_type, default=2008, help="random seed")
     demo.add_argument(
         "--sampler",
         choices=("auto", "nutpie", "pymc"),

@@ -23,6 +23,14 @@ text); a saved row index (empty header, values ``0..n-1`` or ``1..n``) is droppe
 a column that looks numeric but holds a few non-numbers is refused with up to five of them;
 missing and infinite values are refused with their column, count and first row.
 
+``--formula "y ~ x1 + C(g) + x2:x3"`` fits a model formula (:mod:`shrinkage.formula`) instead:
+only the columns it reads are used (and checked), its left-hand side is the target (or
+``--target`` with a formula ``"~ ..."``), each multi-column term is one group (``--groups``
+then names terms).
+
+The fit itself is saved in the report folder (:func:`shrinkage.saved.save`: ``model.json``,
+``posterior.nc``, ``design.nc``), which ``shrinkage predict`` reads.
+
 The report folder (:mod:`shrinkage.cli._output`) is checked before anything is read, written
 to a staging folder beside it and renamed into place at the end; a non-empty folder that
 shrinkage did not write is refused unless ``--overwrite``. Ctrl-C at any stage exits with
@@ -38,11 +46,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from shrinkage.cli._args import int_at_least
+from shrinkage.cli._args import seed as seed_type
 from shrinkage.cli._csv import parse_sep, read_data, refuse_stray_text
+from shrinkage.cli._dask_fit import wants_dask
 from shrinkage.cli._interrupt import Interrupts, abandon
 from shrinkage.cli._output import OutputFolder
 
-__all__ = ["add_fit_parser", "encode_frame", "parse_groups", "parse_prior_args", "run_fit"]
+__all__ = [
+    "add_fit_parser",
+    "encode_frame",
+    "parse_groups",
+    "parse_prior_args",
+    "refuse_missing",
+    "run_fit",
+]
 
 DEFAULT_MAX_LEVELS = 10
 
@@ -77,8 +95,21 @@ def add_fit_parser(subparsers: Any) -> argparse.ArgumentParser:
         ),
         formatter_class=_DefaultsFormatter,
     )
-    p.add_argument("data", help="CSV file with a header row")
-    p.add_argument("--target", required=True, help="name of the response column")
+    p.add_argument(
+        "data",
+        help="CSV file with a header row; or a quoted glob of Parquet or CSV files "
+        "('data/*.parquet'), read out of core with Dask (docs/big-data.md)",
+    )
+    p.add_argument(
+        "--target", default=None, help="name of the response column (required without --formula)"
+    )
+    p.add_argument(
+        "--formula",
+        default=None,
+        metavar="'Y ~ TERMS'",
+        help="model formula, e.g. 'y ~ x1 + C(g) + x2:x3' (formulaic syntax); only the "
+        "columns it reads are used",
+    )
     p.add_argument(
         "--sep",
         default=",",
@@ -113,7 +144,7 @@ def add_fit_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--drop", action="append", default=[], metavar="COL", help="ignore a column")
     p.add_argument(
         "--max-levels",
-        type=int,
+        type=int_at_least(1),
         default=DEFAULT_MAX_LEVELS,
         help="most levels a text column may have to be encoded",
     )
@@ -130,9 +161,9 @@ def add_fit_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="write into a non-empty folder shrinkage did not write (files with the report's "
         "names are replaced, other files kept)",
     )
-    p.add_argument("--draws", type=int, default=1000, help="posterior draws per chain")
-    p.add_argument("--tune", type=int, default=1000, help="tuning steps per chain")
-    p.add_argument("--chains", type=int, default=4, help="number of chains")
+    p.add_argument("--draws", type=int_at_least(1), default=1000, help="posterior draws per chain")
+    p.add_argument("--tune", type=int_at_least(0), default=1000, help="tuning steps per chain")
+    p.add_argument("--chains", type=int_at_least(1), default=4, help="number of chains")
     p.add_argument(
         "--sampler",
         default="auto",
@@ -140,9 +171,16 @@ def add_fit_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="NUTS implementation (auto: nutpie when installed)",
     )
     p.add_argument(
-        "--seed", type=int, default=None, help="random seed of the sampler (default: none)"
+        "--seed", type=seed_type, default=None, help="random seed of the sampler (default: none)"
     )
     p.add_argument("--progress", action="store_true", help="show the sampler's progress bar")
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="address of a running Dask distributed scheduler (tcp://host:8786); implies the "
+        "out-of-core route (default: Dask's local scheduler for a glob)",
+    )
     p.set_defaults(func=run_fit)
     return p
 
@@ -167,8 +205,11 @@ def parse_prior_args(items: list[str]) -> dict[str, Any]:
     return out
 
 
-def parse_groups(items: list[str], columns: list[str]) -> dict[str, list[str]] | None:
-    """``["clin=age,bmi"]`` -> ``{"clin": ["age", "bmi"]}``, checking the column names."""
+def parse_groups(items: list[str], columns: list[str] | None) -> dict[str, list[str]] | None:
+    """``["clin=age,bmi"]`` -> ``{"clin": ["age", "bmi"]}``, checking the column names.
+
+    ``columns=None`` (formula terms) leaves the names to the formula's own check.
+    """
     if not items:
         return None
     groups: dict[str, list[str]] = {}
@@ -177,7 +218,7 @@ def parse_groups(items: list[str], columns: list[str]) -> dict[str, list[str]] |
         members = [c.strip() for c in cols.split(",") if c.strip()]
         if not sep or not name.strip() or not members:
             raise FitInputError(f"--groups must look like NAME=COL1,COL2; got {item!r}")
-        unknown = [c for c in members if c not in columns]
+        unknown = [] if columns is None else [c for c in members if c not in columns]
         if unknown:
             raise FitInputError(f"--groups {name}: unknown predictor column(s) {unknown}")
         groups[name.strip()] = members
@@ -191,7 +232,8 @@ def _rows(mask: pd.Series) -> str:
     return f"{count} row{'s' if count > 1 else ''}, first data row {first}"
 
 
-def _refuse_missing(X: pd.DataFrame) -> None:
+def refuse_missing(X: pd.DataFrame) -> None:
+    """Refuse missing and infinite values, naming the column, the count and the first row."""
     missing = {c: X[c].isna() for c in X.columns if X[c].isna().any()}
     if missing:
         where = "; ".join(f"{c!r} ({_rows(m)})" for c, m in missing.items())
@@ -210,7 +252,7 @@ def encode_frame(X: pd.DataFrame, max_levels: int = DEFAULT_MAX_LEVELS) -> pd.Da
 
     Missing and infinite values are refused with the column, the count and the first row.
     """
-    _refuse_missing(X)
+    refuse_missing(X)
     out = X.copy()
     for col in X.columns:
         s = X[col]
@@ -227,12 +269,56 @@ def encode_frame(X: pd.DataFrame, max_levels: int = DEFAULT_MAX_LEVELS) -> pd.Da
     return out
 
 
+def _target(args: argparse.Namespace) -> str:
+    """The response: ``--target`` or the formula's left-hand side (exactly one of them)."""
+    response = None
+    if args.formula is not None:
+        from shrinkage.formula import parse_formula
+
+        response = parse_formula(args.formula)[0]
+    if response is not None and args.target is not None:
+        raise FitInputError(
+            f"the formula names the target {response!r}; drop --target, or write the formula "
+            "as '~ x1 + ...'"
+        )
+    if response is None and args.target is None:
+        raise FitInputError("give --target COL, or a formula 'y ~ ...' naming the target")
+    return response if response is not None else args.target
+
+
+def _refuse_formula_out_of_core(args: argparse.Namespace) -> None:
+    """The Dask route reads columns by name: it needs ``--target`` and takes no formula."""
+    if args.formula is not None:
+        raise FitInputError(
+            "--formula works on one CSV file in memory; out of core (a glob, Parquet or "
+            "--scheduler) give --target COL and encode terms as columns"
+        )
+    if args.target is None:
+        raise FitInputError("out of core (a glob, Parquet or --scheduler) give --target COL")
+
+
+def _formula_names_target(args: argparse.Namespace) -> bool:
+    from shrinkage.formula import parse_formula
+
+    return parse_formula(args.formula)[0] is not None
+
+
+def _formula_columns(args: argparse.Namespace, X: pd.DataFrame) -> pd.DataFrame:
+    """With ``--formula``: only the columns it reads (others are not checked)."""
+    if args.formula is None:
+        return X
+    from shrinkage.formula import formula_variables, parse_formula
+
+    return X[formula_variables(parse_formula(args.formula)[1], list(X.columns))]
+
+
 def _load(args: argparse.Namespace) -> tuple[pd.DataFrame, pd.Series]:
     data = read_data(args.data, parse_sep(args.sep))
     frame = data.frame
     for note in data.notes:
         print(f"note: {note}", flush=True)
     columns = list(frame.columns)
+    args.target = _target(args)
     if args.target not in columns:
         hint = ""
         if len(columns) == 1:
@@ -258,9 +344,9 @@ def _load(args: argparse.Namespace) -> tuple[pd.DataFrame, pd.Series]:
             f"--drop them (pandas' names above)"
         )
     frame = frame.drop(columns=args.drop)
-    refuse_stray_text(frame, args.target)
     y = frame[args.target]
-    X = frame.drop(columns=[args.target])
+    X = _formula_columns(args, frame.drop(columns=[args.target]))
+    refuse_stray_text(pd.concat([X, y], axis=1), args.target)
     if X.shape[1] == 0:
         raise FitInputError("no predictor columns left after removing the target and --drop")
     if y.isna().any():
@@ -283,6 +369,7 @@ def _estimator(args: argparse.Namespace, groups: Any):
     common = dict(
         prior=prior,
         groups=groups,
+        formula=args.formula,
         draws=args.draws,
         tune=args.tune,
         chains=args.chains,
@@ -298,7 +385,7 @@ def _estimator(args: argparse.Namespace, groups: Any):
 def _fit_and_save(args: argparse.Namespace, output: OutputFolder, intr: Interrupts) -> Path:
     """Read, fit, write the report into the staging folder and move it into place."""
     X, y = _load(args)
-    groups = parse_groups(args.groups, list(X.columns))
+    groups = parse_groups(args.groups, None if args.formula else list(X.columns))
     est = _estimator(args, groups)
     if est._family().name != "bernoulli" and not pd.api.types.is_numeric_dtype(y):
         raise FitInputError(
@@ -308,12 +395,18 @@ def _fit_and_save(args: argparse.Namespace, output: OutputFolder, intr: Interrup
         f"fitting {type(est).__name__} with prior {est._prior()!r} on {X.shape[0]} rows",
         flush=True,
     )
-    est.fit(X, y)
+    if args.formula is not None and _formula_names_target(args):
+        est.fit(X.assign(**{args.target: y}))  # the formula reads its response from the data
+    else:
+        est.fit(X, y)
     intr.check()  # the samplers return partial draws after a Ctrl-C: never report those
     cross = None
     if est.map_coef_ is not None:  # the exact MAP next to the posterior, original scale
         cross = pd.DataFrame({"map_original": est.map_coef_})
     report = est.report(cross_check=cross)
+    from shrinkage.saved import save
+
+    save(output.staging, est)  # the fit, read by ``shrinkage predict``
     report.save(output.staging)
     intr.check()
     with intr.deferred():
@@ -339,7 +432,15 @@ def run_fit(args: argparse.Namespace) -> int:
         output = None
         try:
             output = OutputFolder.prepare(args.out, args.overwrite)
-            folder = _fit_and_save(args, output, intr)
+            if wants_dask(args):
+                from shrinkage.cli._dask_fit import FitHooks, fit_out_of_core
+
+                _refuse_formula_out_of_core(args)
+                hooks = FitHooks(_estimator, FitInputError, parse_groups, parse_prior_args)
+                folder = fit_out_of_core(args, output, intr, hooks)
+            else:
+                folder = _fit_and_save(args, output, intr)
+                print(f"fit saved with the report: shrinkage predict {folder} NEW.csv --out FILE")
         except BaseException as err:
             return abandon("fit", err, intr, output, (ValueError, TypeError))
     print(f"report written to {folder}")

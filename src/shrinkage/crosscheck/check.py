@@ -106,7 +106,7 @@ def cross_check(
         args = prior.penalty_alpha(1.0, problem.n_obs, loss_scale=1.0, **kwargs)
         kind = prior.penalty_name_for(**kwargs)
     else:
-        problem = _Plain(design)
+        problem = _GramRows(design) if getattr(design, "out_of_core", False) else _Plain(design)
         sigma = float(np.max(sigma))
         loss_scale = family.loss_scale(sigma)
         kwargs = _penalty_kwargs(spec, res)
@@ -248,6 +248,34 @@ class _Plain:
         return coef, intercept
 
 
+class _GramRows:
+    """Out-of-core data as ``p + 2`` square-root rows of its centred statistics.
+
+    :func:`shrinkage.solvers.gram_rows` gives centred rows whose ``(1/2m)||y~ - X~ w||^2`` is
+    the ``n`` rows' centred objective: scikit-learn and the objectives run on them; the
+    solvers' column comes from :func:`shrinkage.solvers.solve_gram` on the statistics. The
+    intercept of the rows is ``c~ = c - (ybar - xbar'w)`` (the model-scale means).
+    """
+
+    note = " (out of core: from X'X, X'y, y'y)"
+
+    def __init__(self, design) -> None:
+        from shrinkage.solvers import gram_rows
+
+        self.stats = s = design.stats
+        self.X, self.y = gram_rows(s.xtx, s.xty, s.yty, s.n)
+        self.n_obs, self.n_outputs = self.X.shape[0], None
+
+    def _shift(self, coef) -> float:
+        return self.stats.y_mean - float(self.stats.mean @ np.asarray(coef, dtype=float))
+
+    def unstack(self, coef, intercept):
+        return coef, float(intercept) + self._shift(coef)
+
+    def stack(self, coef, intercept):
+        return coef, float(intercept) - self._shift(coef)
+
+
 def _stacked(design, sigma: np.ndarray) -> _Stacked:
     return _Stacked(design, sigma)
 
@@ -271,6 +299,9 @@ def _not_applicable(spec) -> str | None:
             "the intercept has a Normal prior, while the solvers and scikit-learn leave it "
             "unpenalized; build the model with intercept='flat' (or False) to cross-check"
         )
+    if spec.intercept is False and getattr(design, "out_of_core", False):
+        if not design.standardize:
+            return "out of core the references need an intercept or the standardized design"
     if prior.needs_groups and family.multi_output and design.groups is not None:
         if len(np.unique(design.groups)) != design.n_features:
             return "multi-output group prior with blocks of features: no solvers penalty"
@@ -321,6 +352,8 @@ def _run_solvers(design, family, kind, args, fit_intercept, notes):
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", RuntimeWarning)
+            if isinstance(design, _GramRows):
+                return _solve_gram(design, getattr(penalties, kind)(**args), fit_intercept)
             return solve(
                 design.X,
                 design.y,
@@ -335,6 +368,19 @@ def _run_solvers(design, family, kind, args, fit_intercept, notes):
     except (AttributeError, TypeError, ValueError, NotImplementedError) as err:
         notes.append(f"solvers: {family.solvers_datafit} + {kind} failed ({err})")
         return None
+
+
+def _solve_gram(problem: _GramRows, penalty, fit_intercept: bool):
+    """The solvers' covariance mode; its intercept is put back on the square-root rows."""
+    from shrinkage.solvers import solve_gram
+
+    del fit_intercept  # without an intercept the design is standardized: both means are 0
+    s = problem.stats
+    res = solve_gram(
+        s.xtx, s.xty, s.yty, s.n, penalty, x_mean=s.mean, y_mean=s.y_mean, tol=_SOLVER_TOL
+    )
+    res.intercept = float(res.intercept) - problem._shift(res.coef)
+    return res
 
 
 def _sklearn_estimator(family: str, kind: str, args: dict, n: int, fit_intercept: bool):

@@ -106,9 +106,9 @@ class Family:
         of ``x_j`` moves the mean response by less than 0.1 sd(y). Gaussian-type families
         see a standardized ``y``, so the unit is 1. For a link ``g`` the change of the mean
         is ``beta_j dmu/deta`` (linearized at the mean of ``y``), so the unit is
-        ``sd(y) / (dmu/deta)``; with ``Var[y | eta]`` for ``sd(y)^2`` and ``dmu/deta`` (both
-        ``p(1-p)`` for Bernoulli, ``mu`` for Poisson) this is ``1 / sqrt(Var[y | eta])``:
-        Piironen & Vehtari's (2017) pseudo-sigma at the mean of ``y``.
+        ``sd(y) / (dmu/deta)``: ``1 / sqrt(p(1-p))`` for Bernoulli (where ``sd(y)^2 =
+        dmu/deta = p(1-p)``: Piironen & Vehtari's (2017) pseudo-sigma) and
+        ``max(sd(y), sqrt(mean(y))) / mean(y)`` for Poisson (docs/zero-clustering.md).
         """
         return 1.0
 
@@ -171,6 +171,11 @@ class Family:
 
     def uses_sufficient_stats(self, n_obs: int, n_features: int) -> bool:
         """Whether the likelihood is written with ``X'X, X'y, y'y`` (Gaussian only)."""
+        return False
+
+    @property
+    def supports_out_of_core(self) -> bool:
+        """Whether a model of this family can be built on out-of-core (Dask) statistics."""
         return False
 
     def build_linear_likelihood(self, X_data, beta, a, y_data, sigma, dims, X, y, stats=None):
@@ -303,12 +308,20 @@ class Gaussian(Family):
             return False
         return self.likelihood == "sufficient" or n_obs >= SUFFSTAT_RATIO * n_features
 
-    def build_linear_likelihood(self, X_data, beta, a, y_data, sigma, dims, X, y, stats=None):
-        if not self.uses_sufficient_stats(*np.shape(X)):
-            return super().build_linear_likelihood(X_data, beta, a, y_data, sigma, dims, X, y)
-        from shrinkage.families.suffstats import gaussian_suffstat_likelihood
+    @property
+    def supports_out_of_core(self) -> bool:
+        # the sufficient-statistics likelihood is the only one that needs no rows
+        return type(self) is Gaussian and self.likelihood != "pointwise"
 
-        return gaussian_suffstat_likelihood(X_data, beta, a, y_data, sigma, dims, X, y, stats)
+    def build_linear_likelihood(self, X_data, beta, a, y_data, sigma, dims, X, y, stats=None):
+        """As :meth:`Family.build_linear_likelihood`; ``X`` may be a
+        :class:`~shrinkage.outofcore.GramStats` (out of core; ``y`` unused)."""
+        from shrinkage.families.suffstats import gaussian_suffstat_likelihood
+        from shrinkage.outofcore import GramStats
+
+        if isinstance(X, GramStats) or self.uses_sufficient_stats(*np.shape(X)):
+            return gaussian_suffstat_likelihood(X_data, beta, a, y_data, sigma, dims, X, y, stats)
+        return super().build_linear_likelihood(X_data, beta, a, y_data, sigma, dims, X, y)
 
     def pointwise_log_likelihood(self, X, y, beta, a, sigma) -> np.ndarray:
         """``log N(y_i | a + x_i'beta, sigma)`` for draws: ``beta`` (..., p), ``a``, ``sigma``
@@ -483,8 +496,10 @@ class Poisson(Family):
         return 1.0 / math.sqrt(float(np.mean(y)))
 
     def zero_region_scale(self, y: np.ndarray) -> float:
-        """``1 / sqrt(mean(y))``, the pseudo-sigma (see :class:`Family`)."""
-        return self.pseudo_sigma(y)
+        """``sd(y) / mean(y)`` (``dmu/deta = mu``), with sd(y) at least the Poisson noise
+        ``sqrt(mean(y))``, so never below the pseudo-sigma (see :class:`Family`)."""
+        mean = float(np.mean(y))
+        return max(float(np.std(y)), math.sqrt(mean)) / mean
 
     def intercept_prior(self, y: np.ndarray) -> tuple[Any, Any]:
         return math.log(float(np.mean(y))), 2.5

@@ -6,7 +6,11 @@ through ``X'X``, ``X'y``, ``1'X``, ``1'y``, ``y'y``:
 .. math::
 
     \\log p = -\\frac{n}{2}\\log(2\\pi) - n\\log\\sigma - \\frac{\\mathrm{RSS}}{2\\sigma^2},\\quad
-    \\mathrm{RSS} = y'y - 2\\beta'X'y - 2a\\,1'y + \\beta'X'X\\beta + 2a\\,\\beta'X'1 + n a^2.
+    \\mathrm{RSS} = S_{yy} - 2\\beta'S_{xy} + \\beta'S_{xx}\\beta + n(\\bar y - a - \\bar x'\\beta)^2
+
+with the centred statistics ``S_xx = (X - 1 xbar')'(X - 1 xbar')``, ``S_xy``, ``S_yy`` (the cross
+terms vanish because centred columns sum to zero). They come from numpy ``X``, ``y`` or, out of
+core, from a :class:`~shrinkage.outofcore.GramStats` computed in one Dask pass.
 
 Each evaluation then costs O(p^2) instead of O(n p). The observed variable keeps its name
 ``y`` and its data ``y_data`` (so ``observed_data`` and posterior predictive draws work); its
@@ -23,41 +27,49 @@ import numpy as np
 LOG_2PI = math.log(2.0 * math.pi)
 
 
-def suffstat_vector(X: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """``(n, y'y, 1'y, X'y, 1'X, vec(X'X))`` as one float vector (row-major ``X'X``)."""
-    X = np.asarray(X, float)
-    y = np.asarray(y, float)
-    return np.concatenate(
-        [[X.shape[0], y @ y, y.sum()], X.T @ y, X.sum(axis=0), (X.T @ X).ravel()]
-    )
+def suffstat_vector(X, y) -> np.ndarray:
+    """``(n, ybar, S_yy, xbar, S_xy, vec(S_xx))`` as one float vector (row-major ``S_xx``).
+
+    The centred statistics of :func:`_centred`, from numpy ``X``, ``y`` or from a
+    :class:`~shrinkage.outofcore.GramStats` ``X`` (``y`` unused); length ``3 + 2p + p^2``.
+    """
+    n, xbar, ybar, sxx, sxy, syy = _centred(X, y)
+    return np.concatenate([[n, ybar, syy], xbar, sxy, np.asarray(sxx, float).ravel()])
+
+
+def unpack_suffstats(stats, p: int) -> tuple:
+    """``n, xbar, ybar, S_xx, S_xy, S_yy`` from a :func:`suffstat_vector` layout (tensor or array)."""
+    n, ybar, syy = stats[0], stats[1], stats[2]
+    xbar, sxy = stats[3 : 3 + p], stats[3 + p : 3 + 2 * p]
+    return n, xbar, ybar, stats[3 + 2 * p :].reshape((p, p)), sxy, syy
+
+
+def _n_features(X) -> int:
+    return int(X.mean.shape[0]) if hasattr(X, "xtx") else int(np.shape(X)[1])
 
 
 def gaussian_suffstat_likelihood(X_data, beta, a, y_data, sigma, dims, X, y, stats=None):
     """Observed ``y`` whose log-density is the sufficient-statistics Gaussian log-likelihood.
 
-    ``X``, ``y`` (numpy) give the statistics, unless ``stats`` holds them (a tensor in the
-    layout of :func:`suffstat_vector`, e.g. model data, so that a refit on new rows reuses
-    the compiled model); ``X_data`` (``pm.Data``) is used only to draw predictions, so
-    ``pm.set_data`` with new rows still predicts at those rows.
+    ``X``, ``y`` (numpy) give the statistics, or ``X`` is a
+    :class:`~shrinkage.outofcore.GramStats` (``y`` unused), unless ``stats`` holds them (a
+    tensor in the layout of :func:`suffstat_vector`, e.g. model data, so that a refit on new
+    rows reuses the compiled model); ``X_data`` (``pm.Data``) is used only to draw predictions,
+    so ``pm.set_data`` with new rows still predicts at those rows.
     """
     import pymc as pm
     import pytensor.tensor as pt
 
-    p = np.shape(X)[1]
     if stats is None:
         stats = pt.as_tensor_variable(suffstat_vector(X, y))
-    n, yty, y1 = stats[0], stats[1], stats[2]
-    xty, x1 = stats[3 : 3 + p], stats[3 + p : 3 + 2 * p]
-    xtx = stats[3 + 2 * p :].reshape((p, p))
+    n, xbar, ybar, sxx, sxy, syy = unpack_suffstats(stats, _n_features(X))
 
     def logp(value, beta, a, sigma, _X):
         rss = (
-            yty
-            - 2.0 * pt.dot(beta, xty)
-            - 2.0 * a * y1
-            + pt.dot(beta, pt.dot(xtx, beta))
-            + 2.0 * a * pt.dot(beta, x1)
-            + n * a**2
+            syy
+            - 2.0 * pt.dot(beta, sxy)
+            + pt.dot(beta, pt.dot(sxx, beta))
+            + n * (ybar - a - pt.dot(beta, xbar)) ** 2
         )
         # a scalar: PyMC sums an observed term's log-density anyway, and broadcasting it over
         # the n rows would put O(n) work back into every gradient. Pointwise values (LOO) are
@@ -85,6 +97,17 @@ def gaussian_suffstat_likelihood(X_data, beta, a, y_data, sigma, dims, X, y, sta
         observed=y_data,
         dims=dims,
     )
+
+
+def _centred(X, y) -> tuple[int, np.ndarray, float, np.ndarray, np.ndarray, float]:
+    """``n``, ``xbar``, ``ybar``, ``S_xx``, ``S_xy``, ``S_yy`` from arrays or statistics."""
+    if hasattr(X, "xtx"):  # a GramStats (duck-typed: families sit above outofcore's users)
+        return X.n, X.mean, float(X.y_mean), X.xtx, X.xty, float(X.yty)
+    X = np.asarray(X, float)
+    y = np.asarray(y, float)
+    xbar, ybar = X.mean(axis=0), float(y.mean())
+    Xc, yc = X - xbar, y - ybar
+    return X.shape[0], xbar, ybar, Xc.T @ Xc, Xc.T @ yc, float(yc @ yc)
 
 
 def gaussian_pointwise_loglik(X, y, beta, a, sigma, chunk_bytes: int = 2**28) -> np.ndarray:

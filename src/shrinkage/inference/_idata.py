@@ -32,6 +32,8 @@ def assemble(
     design = spec.design
     children = dict(draws.groups)
     post = children["posterior"]
+    if getattr(design, "out_of_core", False):
+        return _out_of_core(spec, children, draws)
     if draws.log_likelihood is not None:
         children["log_likelihood"] = _pointwise(draws.log_likelihood, post, model, design.n_obs)
     if "observed_data" not in children:
@@ -60,6 +62,30 @@ def assemble(
     dt.attrs["shrinkage_prior"] = repr(spec.prior)
     dt.attrs["shrinkage_family"] = spec.family.name
     dt.attrs["n_obs"] = design.n_obs
+    return dt
+
+
+#: Root attribute of an out-of-core fit saying why it has no pointwise log-likelihood.
+LOO_UNAVAILABLE = (
+    "PSIS-LOO is not available out of core: it needs log p(y_i | draw) for every row i and "
+    "draw, chains x draws x n numbers computed from the rows, which stay in the Dask "
+    "collection; the fit keeps only the sufficient statistics (X'X, X'y, y'y)"
+)
+
+
+def _out_of_core(spec: ModelSpec, children: dict, draws: Draws):
+    """The layout without the rows: no ``observed_data``, ``X`` or pointwise log-likelihood."""
+    for group in ("observed_data", "constant_data", "log_likelihood"):
+        children.pop(group, None)
+    children["constant_data"] = _scaling(spec)
+    for group in ("posterior", "sample_stats"):
+        children[group] = children[group].assign_attrs(draws.attrs)
+    dt = xr.DataTree.from_dict(children)
+    dt.attrs["shrinkage_prior"] = repr(spec.prior)
+    dt.attrs["shrinkage_family"] = spec.family.name
+    dt.attrs["n_obs"] = spec.design.n_obs
+    dt.attrs["out_of_core"] = 1
+    dt.attrs["loo_unavailable"] = LOO_UNAVAILABLE  # whatever log_likelihood asked
     return dt
 
 

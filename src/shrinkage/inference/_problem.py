@@ -127,9 +127,9 @@ class CompositeProblem:
         """
         other = copy.copy(self)
         other.model = model
-        other._fixed_vars = {
-            {v.name: v for v in model.value_vars}[n]: val for n, val in fixed_values.items()
-        }
+        by_name = {v.name: v for v in model.value_vars}
+        other.vars = [by_name[v.name] for v in self.vars]  # same order: z's layout
+        other._fixed_vars = {by_name[n]: val for n, val in fixed_values.items()}
         fixed_names = {model.values_to_rvs[v].name for v in other._fixed_vars}
         other.terms, _ = collect_terms(model, fixed_names, point)
         l1 = [t for t in other.terms if t.kind == "l1"]

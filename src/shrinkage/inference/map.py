@@ -28,6 +28,7 @@ import warnings
 import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
+from pymc.logprob.transforms import LogTransform
 from sklearn.exceptions import ConvergenceWarning
 
 from shrinkage.inference._problem import CompositeProblem
@@ -87,16 +88,11 @@ def find_map(
     point.update(fixed_values)
     point.update(_to_value_space(model, start or {}, point, "start"))
     problem = _problem_for(model, fixed_values, point)
-    z, n_iter, cert = _solve(problem, problem.ravel(point), tol, int(max_iter))
+    z, n_iter, cert, stop = _solve(problem, problem.ravel(point), tol, int(max_iter))
     converged = cert <= tol
+    no_mode = False
     if not converged:
-        why = (
-            ""
-            if np.isfinite(cert) and n_iter >= max_iter
-            else " (the log-density is not finite there, or grows without bound so that the "
-            "step length collapsed: the posterior may have no mode, e.g. sigma -> 0 when the "
-            "model can interpolate the data)"
-        )
+        why, no_mode = _why_not_converged(problem, z, cert, stop)
         warnings.warn(
             f"find_map did not converge: certificate {cert:.3g} > tol {tol:.3g} after "
             f"{n_iter} iterations{why}",
@@ -105,7 +101,8 @@ def find_map(
         )
     objective = problem.full(z)[0]
     raw = problem.unravel(z)
-    return MapResult(problem.constrained(raw), cert, n_iter, converged, objective, raw)
+    values = problem.constrained(raw)
+    return MapResult(values, cert, n_iter, converged, objective, raw, no_mode=no_mode)
 
 
 # compiled problems live on the model (so they die with it), keyed by which variables are
@@ -200,23 +197,123 @@ def _to_value_space(model: pm.Model, values: dict, point: dict, what: str) -> di
 STEP_COLLAPSED = 1e-15
 
 
+#: Progress of the solve. A stretch of iterations (an outer round of FISTA + Newton, or
+#: ``_WINDOW`` FISTA iterations) makes progress when the certificate halves or, unless the
+#: iterates are at the edge of the support, the objective falls by more than ``_FLAT``
+#: (relative). At the edge (a log-transformed variable below ``_EDGE``, e.g. sigma -> 0) a
+#: falling objective with a certificate that does not shrink is what an unbounded density
+#: looks like: ``-logp ~ n log(sigma)`` when the model can interpolate the data, and the
+#: curvature ~ 1/sigma^2 lets each step move only ~ sigma^2. FISTA hands over to Newton after
+#: a window without progress; the solve stops after ``_STALL_ROUNDS`` such rounds in a row.
+_FLAT = 1e-12
+_EDGE = 1e-4
+_WINDOW = 50
+_STALL_ROUNDS = 3
+
+
+def _log_coords(problem: CompositeProblem) -> np.ndarray:
+    """Positions in ``z`` of the free variables PyMC optimizes as ``log(value)``."""
+    model, out = problem.model, []
+    for i, vv in enumerate(problem.vars):
+        if isinstance(model.rvs_to_transforms.get(model.values_to_rvs[vv]), LogTransform):
+            out.append(np.arange(problem.offsets[i], problem.offsets[i + 1]))
+    return np.concatenate(out) if out else np.zeros(0, dtype=int)
+
+
+def _at_edge(z: np.ndarray, log_idx: np.ndarray) -> bool:
+    return bool(log_idx.size) and float(np.min(z[log_idx])) < np.log(_EDGE)
+
+
+def _progressed(phi_old: float, phi: float, cert_old: float, cert: float, edge: bool) -> bool:
+    if cert < 0.5 * cert_old:
+        return True
+    return not edge and phi < phi_old - _FLAT * (1.0 + abs(phi))
+
+
 def _solve(problem: CompositeProblem, z: np.ndarray, tol: float, max_iter: int):
-    """Alternate FISTA rounds (find the face) and Newton polishes (solve on it); stop at the
-    certificate, the budget, a non-finite point or a collapsed step."""
+    """Alternate FISTA rounds (find the face) and Newton polishes (solve on it).
+
+    Stops at the certificate, the budget, a non-finite point, a collapsed step or a stall.
+    Returns ``(z, n_iter, certificate, stop)``; ``stop`` is ``"stalled"`` when
+    ``_STALL_ROUNDS`` rounds in a row made no progress (see ``_progressed``) before the
+    certificate reached ``tol``, ``"collapsed"`` when the FISTA step fell below
+    ``STEP_COLLAPSED``, else ``""``.
+    """
     n_iter, patience, step = 0, 20, None
-    cert = np.inf
+    log_idx = _log_coords(problem)
+    cert, flat_rounds = np.inf, 0
+    phi_best, cert_best = problem.full(z)[0], np.inf
     while n_iter < max_iter:
-        z, k, step, cert = _fista(problem, z, tol, max_iter - n_iter, patience, step)
+        z, k, step, cert = _fista(problem, z, tol, max_iter - n_iter, patience, step, log_idx)
         n_iter += k
-        if cert <= tol or n_iter >= max_iter or step < STEP_COLLAPSED:
+        if step < STEP_COLLAPSED and cert > tol:
+            return z, n_iter, cert, "collapsed"
+        if cert <= tol or n_iter >= max_iter:
             break
         z, k = _newton(problem, z, tol, min(50, max_iter - n_iter))
         n_iter += k
-        cert = problem.certificate(z, *problem.full(z)[1:])
+        phi, *rest = problem.full(z)
+        cert = problem.certificate(z, *rest)
         if cert <= tol or not np.isfinite(cert):  # a non-finite point: no step can help
             break
+        edge = _at_edge(z, log_idx)
+        flat_rounds = 0 if _progressed(phi_best, phi, cert_best, cert, edge) else flat_rounds + 1
+        if flat_rounds >= _STALL_ROUNDS:
+            return z, n_iter, cert, "stalled"
+        phi_best, cert_best = min(phi_best, phi), min(cert_best, cert)
         patience *= 2
-    return z, n_iter, cert
+    return z, n_iter, cert, ""
+
+
+def _why_not_converged(problem: CompositeProblem, z: np.ndarray, cert: float, stop: str):
+    """The reason appended to the warning, and whether the posterior likely has no mode
+    (``stop`` as :func:`_solve` returns it: a stall or a collapsed step at the edge of the
+    support names the variables there)."""
+    if not np.isfinite(cert):
+        return (
+            " (the log-density is not finite there: the posterior may have no mode, e.g. "
+            "sigma -> 0 when the model can interpolate the data)",
+            True,
+        )
+    if stop not in ("stalled", "collapsed"):
+        return "", False
+    edge = _edge_values(problem, z)
+    if edge:  # a collapsed step: backtracking found no descent at any sane length
+        how = (
+            "stopped making progress with {}: the log-density likely grows"
+            if stop == "stalled"
+            else "the step length collapsed with {}: the log-density is not finite there, or grows"
+        )
+        return (
+            f" and {how.format(edge)} without bound towards the edge of the support, so the "
+            "posterior has no mode (e.g. sigma -> 0 when the model can interpolate the data: "
+            "n <= coefficients + 1)",
+            True,
+        )
+    if stop == "collapsed":
+        return (
+            " (the log-density is not finite there, or grows without bound so that the step "
+            "length collapsed: the posterior may have no mode, e.g. sigma -> 0 when the model "
+            "can interpolate the data)",
+            True,
+        )
+    return (
+        " and stopped making progress (a badly scaled problem, or the certificate at its "
+        "rounding floor: a larger tol may be reachable)",
+        False,
+    )
+
+
+def _edge_values(problem: CompositeProblem, z: np.ndarray) -> str:
+    """``"sigma = 1.7e-06, ..."`` for the log-transformed free variables below ``_EDGE``."""
+    model, parts = problem.model, []
+    for i, vv in enumerate(problem.vars):
+        if not isinstance(model.rvs_to_transforms.get(model.values_to_rvs[vv]), LogTransform):
+            continue
+        smallest = float(np.exp(np.min(z[problem.offsets[i] : problem.offsets[i + 1]])))
+        if smallest < _EDGE:
+            parts.append(f"{model.values_to_rvs[vv].name} = {smallest:.2g}")
+    return ", ".join(parts)
 
 
 def _initial_step(problem: CompositeProblem, z: np.ndarray, d: np.ndarray) -> float:
@@ -230,9 +327,10 @@ def _initial_step(problem: CompositeProblem, z: np.ndarray, d: np.ndarray) -> fl
     return 1.0 / lip if np.isfinite(lip) and lip > 0 else 1.0
 
 
-def _fista(problem, x, tol, budget, patience, step):
+def _fista(problem, x, tol, budget, patience, step, log_idx):
     """FISTA with backtracking and function-value restart; stops when the zero pattern of the
-    iterates has not changed for ``patience`` iterations (or the certificate is below tol).
+    iterates has not changed for ``patience`` iterations, when ``_WINDOW`` iterations made no
+    progress (``_progressed``: Newton takes over), or when the certificate is below tol.
 
     The weights of ``g`` may depend on smooth coordinates; at the extrapolated point ``y`` the
     smooth model is ``S_y(z) = -logp(z) - g(z; w(y))`` whose gradient at ``y`` is ``d(y)``.
@@ -245,8 +343,13 @@ def _fista(problem, x, tol, budget, patience, step):
     cert = problem.certificate(x, d_x, w_x, v_x)
     restarted = False
     k = 0
+    phi_mark, cert_mark = phi_x, cert
     while k < budget and cert > tol:
         k += 1
+        if k % _WINDOW == 0:
+            if not _progressed(phi_mark, phi_x, cert_mark, cert, _at_edge(x, log_idx)):
+                break
+            phi_mark, cert_mark = phi_x, cert
         f_y = phi_y - problem.g(y, w_y, v_y)
         while True:
             xn = problem.prox(y - step * d_y, step, w_y, v_y)

@@ -30,6 +30,10 @@ class MapResult:
         ``-model.logp(jacobian=False)`` at the optimum.
     unconstrained : dict
         Value variables (PyMC's transformed space, e.g. ``sigma_log__``) at the optimum.
+    no_mode : bool
+        The solve stopped because the posterior likely has no mode: the log-density was not
+        finite at the last point, or the iterates stalled with a positive variable (e.g.
+        ``sigma``) near 0 while the objective kept falling. ``values`` is then no MAP.
     """
 
     values: dict[str, np.ndarray]
@@ -38,6 +42,7 @@ class MapResult:
     converged: bool
     objective: float
     unconstrained: dict[str, np.ndarray] = field(repr=False, default_factory=dict)
+    no_mode: bool = False
 
     def __getitem__(self, name: str) -> np.ndarray:
         return self.values[name]

@@ -2,10 +2,12 @@
 
 :func:`run_pymc_sample` is the one call of ``pymc.sample`` behind ``sample`` (this backend and
 the marginal form's): it fills in the NUTS defaults a request leaves open (``tune`` = 1000,
-``cores`` = ``min(chains, os.cpu_count())``) and merges the backend's nutpie defaults under
-the caller's ``nuts={...}``. For this backend, with nutpie and no option but ``nuts={...}``,
-it runs :func:`sample_nutpie` instead: PyMC's nutpie path with the compiled model reused
-(:mod:`shrinkage.inference.compile_cache`; the marginal form's model cannot be keyed).
+``cores`` = ``min(chains, os.cpu_count())``), merges the backend's nutpie defaults under
+the caller's ``nuts={...}`` and gives PyMC's progress bar a speed column that is right at the
+end of a run (:mod:`shrinkage.inference._progress`). For this backend, with nutpie and no
+option but ``nuts={...}``, it runs :func:`sample_nutpie` instead: PyMC's nutpie path with the
+compiled model reused (:mod:`shrinkage.inference.compile_cache`; the marginal form's model
+cannot be keyed).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 import pymc as pm
 import xarray as xr
 
+from shrinkage.inference._progress import rate_progress_bar
 from shrinkage.inference.backend import Draws, SampleRequest
 from shrinkage.model import ModelSpec
 
@@ -53,12 +56,17 @@ def run_pymc_sample(
     target_accept = target_accept if request.target_accept is None else request.target_accept
     nuts = options.get("nuts", {})
     simple = set(options) <= {"nuts"} and "target_accept" not in nuts
-    if library == "nutpie" and reuse_compiled and simple:
-        return sample_nutpie(
-            model, draws=request.draws, tune=tune, chains=request.chains, cores=cores,
-            random_seed=request.random_seed, progressbar=request.progressbar,
-            nuts=dict(nuts) | {"target_accept": target_accept},
-        )  # fmt: skip
+    with rate_progress_bar():  # PyMC's bar shows 0.00 draws/s at the end otherwise
+        if library == "nutpie" and reuse_compiled and simple:
+            return sample_nutpie(
+                model, draws=request.draws, tune=tune, chains=request.chains, cores=cores,
+                random_seed=request.random_seed, progressbar=request.progressbar,
+                nuts=dict(nuts) | {"target_accept": target_accept},
+            )  # fmt: skip
+        return _pm_sample(model, request, library, target_accept, tune, cores, options)
+
+
+def _pm_sample(model, request, library, target_accept, tune, cores, options) -> xr.DataTree:
     return pm.sample(
         draws=request.draws,
         tune=tune,

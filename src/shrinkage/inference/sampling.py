@@ -79,20 +79,22 @@ def sample(
     random_seed : int, optional
     sampler : {"auto", "nutpie", "pymc", "gibbs"}
         ``"gibbs"``: the exact Gibbs sampler (Gaussian family; Gaussian, Laplace,
-        BayesianLasso, Horseshoe, RegularizedHorseshoe, GroupLasso, GroupHorseshoe priors;
+        ElasticNet, BayesianLasso, Horseshoe, RegularizedHorseshoe, GroupLasso, GroupHorseshoe priors;
         R2D2 when ``sum(concentration) = mean_r2 * precision_r2``),
         same posterior and layout. ``"auto"``: Gibbs where
         :func:`~shrinkage.inference.gibbs.spec.prefer_gibbs` says so (the Gaussian family
         with a horseshoe-family prior and more features than rows, ``p > n``, where NUTS is
-        slow and divergent); otherwise nutpie when installed, else PyMC's NUTS.
+        slow and divergent; or with a Gaussian, Laplace, elastic-net or Bayesian-lasso prior
+        and ``p <= min(n, 500)``, where the blocked Gibbs draw of ``beta`` is several times
+        faster per effective draw); otherwise nutpie when installed, else PyMC's NUTS.
     target_accept : float, optional
         NUTS target acceptance; default per prior (0.99 for the horseshoe family, 0.9
         otherwise), 0.8 for the marginal form. Ignored by the Gibbs sampler.
     progressbar : bool
     log_likelihood : bool
         Store the pointwise log-likelihood (for LOO). It holds ``chains x draws x n`` numbers
-        (3.2 GB for 4 x 1000 draws at n = 100000): turn it off for large ``n``. The Gibbs
-        sampler computes it in its sweeps and always stores it.
+        (3.2 GB for 4 x 1000 draws at n = 100000): turn it off for large ``n`` (the Gibbs
+        sampler then does not compute it either).
     form : {"auto", "marginal", "noncentred"}
         How NUTS explores the model. ``"marginal"``: ``beta`` integrated out exactly
         (``y ~ N(a 1, sigma^2 I + X D X')``, ``D`` = beta's prior variances), NUTS on the

@@ -1,7 +1,7 @@
 """Log-concave priors: Gaussian (ridge), Laplace (lasso), Bayesian lasso, elastic net, group lasso.
 
 Each has a convex penalty equivalent (:meth:`~shrinkage.priors.base.Prior.penalty`) and an exact
-MAP (:func:`~shrinkage.inference.find_map`); all but the elastic net have Gibbs updates.
+MAP (:func:`~shrinkage.inference.find_map`) and Gibbs updates.
 """
 
 from __future__ import annotations
@@ -183,6 +183,7 @@ class ElasticNet(Prior):
     l2_scale: float = 1.0
     penalty_name: ClassVar[str] = "ElasticNet"
     exact_map: ClassVar[bool] = True
+    gibbs_updates: ClassVar[str] = "elastic_net"
     multi_output: ClassVar[bool] = True
     nutpie_adaptation: ClassVar[str] = "draw_diag"
 
@@ -204,6 +205,9 @@ class ElasticNet(Prior):
         log_z = math.log(t) + 0.5 * math.log(2 * math.pi) + math.log(erfcx(t / (math.sqrt(2) * b)))
         pm.Potential("beta_ridge", -pt.sum(beta**2) / (2 * t**2) - beta.size * log_z)
         return beta
+
+    def gibbs_params(self, p: int, n: int) -> dict[str, Any]:
+        return {"b": self.l1_scale, "t": self.l2_scale}
 
     def penalty_alpha(self, sigma: float, n: int, **kwargs: Any) -> dict[str, Any]:
         sigma, n = _check_sigma_n(sigma, n)

@@ -19,6 +19,8 @@ from shrinkage.report.stats import (
     retained,
     retention_table,
     shrinkage_factors,
+    side_mass,
+    undetermined,
     zero_mass,
 )
 
@@ -37,5 +39,7 @@ __all__ = [
     "retained",
     "retention_table",
     "shrinkage_factors",
+    "side_mass",
+    "undetermined",
     "zero_mass",
 ]

@@ -61,9 +61,11 @@ def report(
 
     The table has one row per feature: the columns of
     :func:`~shrinkage.report.stats.credible_intervals` (all features), those of
-    :func:`~shrinkage.report.stats.zero_mass`, ``kappa_mean`` ``E[kappa_j | y]`` when the prior
-    has per-feature local scales, ``retained_<rule>`` for every available rule, ``retained``
-    under ``rule``, and the ``cross_check`` columns. ``m_eff`` draws are kept when kappa is
+    :func:`~shrinkage.report.stats.zero_mass` and :func:`~shrinkage.report.stats.side_mass`
+    (``p_positive``, ``p_negative``), ``kappa_mean`` ``E[kappa_j | y]`` when the prior has
+    per-feature local scales, ``retained_<rule>`` for every available rule, ``retained`` under
+    ``rule``, ``undetermined`` (mass outside the zero region split between the signs),
+    ``collinear`` (VIF > 10) and the ``cross_check`` columns. ``m_eff`` draws are kept when kappa is
     defined; PSIS-LOO is left out (with the reason) when no log-likelihood can be had.
 
     Parameters
@@ -74,7 +76,8 @@ def report(
     cross_check : DataFrame indexed by feature, optional
         Point estimates to show next to the posterior (e.g. columns ``map``, ``lasso``).
     prob, kind : interval settings (ArviZ rcParams by default).
-    eps : zero-region threshold(s) on the standardized scale (default 0.1).
+    eps : zero-region threshold(s) on the standardized scale (default
+        :func:`~shrinkage.report.stats.default_eps`: 0.1 in the family's unit).
     rule : retention rule of the ``retained`` column (see :func:`~shrinkage.report.stats.retained`).
     selection : optional
         A selection result (e.g. of :mod:`shrinkage.select`): any object with ``headline()``
@@ -97,7 +100,7 @@ def report(
     idata = _posterior.flatten_outputs(idata)  # multi-output: one row per feature and output
     table = stats.credible_intervals(idata, prob, kind, retained_only=False)
     prob, kind, source = table.attrs["ci_prob"], table.attrs["ci_kind"], table.attrs["ci_source"]
-    table = table.join(stats.zero_mass(idata, eps))
+    table = table.join(stats.zero_mass(idata, eps)).join(stats.side_mass(idata, eps))
     kappa = stats.kappa_mean(idata)
     if kappa is not None:
         table["kappa_mean"] = kappa
@@ -107,7 +110,7 @@ def report(
     for r in rules:
         table[f"retained_{r}"] = rules[r]
     table["retained"] = rules[rule]
-    table["undetermined"] = stats.undetermined(idata, eps)  # retained, but sign unknown
+    table["undetermined"] = stats.undetermined(idata, eps)  # mass outside zero, sign unknown
     vifs = feature_vif(idata)
     if vifs is not None:  # flags verdicts the data cannot settle (docs/zero-clustering.md)
         table["collinear"] = vifs.reindex(table.index) > VIF_MAX

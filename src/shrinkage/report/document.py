@@ -88,6 +88,7 @@ class Report:
             + self._collinear_remark()
             + ": "
             + ", ".join(self.retained),
+            *self._undetermined_line(),
         ]
         if self.m_eff is not None:
             lo, hi = np.quantile(self.m_eff, [0.05, 0.95])
@@ -106,6 +107,19 @@ class Report:
         if "collinear" in kept and (k := int(kept["collinear"].sum())):
             parts.append(f"{k} of them strongly collinear: verdict uncertain, see note")
         return f" ({'; '.join(parts)})" if parts else ""
+
+    def _undetermined_line(self) -> list[str]:
+        """The features of unknown sign the rule leaves out (all of them under ``one_sided``)."""
+        if "undetermined" not in self.table:
+            return []
+        out = self.table.index[self.table["undetermined"] & ~self.table["retained"]]
+        if not len(out):
+            return []
+        return [
+            f"undetermined, not retained: {len(out)} of {len(self.table)} (more than half the "
+            "mass outside the zero region but split between the signs: a wide posterior "
+            "around zero, the data cannot tell the sign): " + ", ".join(map(str, out))
+        ]
 
     def _health_lines(self) -> list[str]:
         h = self.health

@@ -16,7 +16,7 @@ from shrinkage.report import posterior as _posterior
 from shrinkage.report import stats
 from shrinkage.report.geometry import plot_lasso_geometry
 
-SIGNAL_COLOR, NULL_COLOR = "C0", "0.6"
+SIGNAL_COLOR, NULL_COLOR, UNSURE_COLOR = "C0", "0.6", "C1"
 #: path colours for labelled features (the default cycle without its grey C7)
 PATH_COLORS = ["C0", "C1", "C2", "C3", "C4", "C5", "C6", "C8", "C9", "k"]
 
@@ -74,20 +74,24 @@ def plot_forest(
 def plot_zero_mass(idata: xr.DataTree, eps=None, *, sort: bool = True) -> Figure:
     """Horizontal bars of ``P(|beta_j| < eps_j)`` per feature with +-2 MCSE error bars.
 
-    Bars of retained features (default rule: zero mass <= 0.5) are coloured; the dashed line is
-    the rule's threshold 0.5.
+    Bars of features the default rule retains (``"one_sided"``: more than half the mass beyond
+    the zero region on one side) are blue, undetermined ones (the mass outside split between
+    the signs, :func:`~shrinkage.report.stats.undetermined`) orange; the dashed line is 0.5.
     """
-    zm = stats.zero_mass(_posterior.flatten_outputs(idata), eps)
+    idata = _posterior.flatten_outputs(idata)
+    zm = stats.zero_mass(idata, eps)
+    zm["kept"] = stats.retention_table(idata, eps=eps)["one_sided"]
+    zm["unsure"] = stats.undetermined(idata, eps)
     if sort:
         zm = zm.sort_values("zero_mass", ascending=False)
-    kept = zm["zero_mass"] <= 0.5
+    kept, unsure = zm["kept"].to_numpy(), zm["unsure"].to_numpy()
     fig, ax = plt.subplots(figsize=(6, 1.0 + 0.18 * len(zm)))
     y = np.arange(len(zm))
     ax.barh(
         y,
         zm["zero_mass"],
         xerr=2 * zm["zero_mass_mcse"],
-        color=np.where(kept, SIGNAL_COLOR, NULL_COLOR),
+        color=np.where(kept, SIGNAL_COLOR, np.where(unsure, UNSURE_COLOR, NULL_COLOR)),
         error_kw={"lw": 0.8},
     )
     ax.set_yticks(y, zm.index, fontsize=7)
@@ -100,9 +104,10 @@ def plot_zero_mass(idata: xr.DataTree, eps=None, *, sort: bool = True) -> Figure
     ax.set_xlim(0, 1.02)
     eps_text = f"{zm['eps'].iloc[0]:g}" if zm["eps"].nunique() == 1 else "eps_j"
     ax.set_xlabel(f"P(|beta_j| < {eps_text}) (standardized); bars: ±2 MCSE")
-    ax.set_title(
-        f"Posterior mass near zero; retained (blue, mass <= 0.5): {kept.sum()} of {len(zm)}"
-    )
+    title = f"Posterior mass near zero; retained (blue): {kept.sum()} of {len(zm)}"
+    if unsure.any():
+        title += f"; undetermined sign (orange): {unsure.sum()}"
+    ax.set_title(title, fontsize=9)
     fig.tight_layout()
     return fig
 

@@ -156,6 +156,8 @@ def loo_summary(idata: xr.DataTree, model=None) -> LooSummary:
     import arviz as az
 
     if "log_likelihood" not in idata.children:
+        if idata.attrs.get("loo_unavailable"):  # an out-of-core fit: the rows are not here
+            raise ValueError(str(idata.attrs["loo_unavailable"]))
         if model is None:
             raise ValueError("no log_likelihood group: sample with log_likelihood or pass model=")
         import pymc as pm

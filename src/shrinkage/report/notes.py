@@ -103,7 +103,7 @@ def collinearity_note(vifs: pd.Series | None) -> list[str]:
 
 
 def zero_region_note(idata: xr.DataTree) -> list[str]:
-    """For logistic / Poisson fits: the unit of the default zero region (pseudo-sigma)."""
+    """For logistic / Poisson fits: the unit of the default zero region, ``sd(y) / (dmu/deta)``."""
     from shrinkage.report.stats import DEFAULT_EPS, default_eps
 
     name = idata.attrs.get("shrinkage_family")
@@ -112,7 +112,8 @@ def zero_region_note(idata: xr.DataTree) -> list[str]:
         return []
     unit = "logit" if name == "bernoulli" else "log rate"
     return [
-        f"zero region for the {name} family: eps = {DEFAULT_EPS:g} x pseudo-sigma {scale:.3g} "
-        f"= {DEFAULT_EPS * scale:.3g} on the {unit} scale per sd(x_j), i.e. a one-sd change "
-        "of x_j moving the mean response by less than 0.1 sd(y) (docs/zero-clustering.md)"
+        f"zero region for the {name} family: eps = {DEFAULT_EPS:g} x sd(y)/(dmu/deta) = "
+        f"{DEFAULT_EPS:g} x {scale:.3g} = {DEFAULT_EPS * scale:.3g} on the {unit} scale per "
+        "sd(x_j), i.e. a one-sd change of x_j moving the mean response by less than 0.1 sd(y) "
+        "(docs/zero-clustering.md)"
     ]

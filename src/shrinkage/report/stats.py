@@ -5,12 +5,13 @@ region on the standardized scale (``docs/conventions.md``, ``docs/zero-clusterin
 
 * zero mass ``P(|beta_j| < eps_j | y)``, default ``eps_j = 0.1`` (units of sd(y) per sd(x_j),
   i.e. ``0.1 sd(y) / sd(x_j)`` on the original scale) for Gaussian-type families and
-  ``0.1`` times the pseudo-sigma on the logit / log scale for logistic and Poisson fits
+  ``0.1 sd(y) / (dmu/deta)`` on the logit / log scale for logistic and Poisson fits
   (:func:`default_eps`), with its Monte Carlo standard error;
 * shrinkage factors ``kappa_j = 1 / (1 + n sigma^-2 s_j^2 tau^2 lam_j^2)`` of scale-mixture
   priors and the effective number of non-zeros ``m_eff = sum_j (1 - kappa_j)``
   (Piironen & Vehtari 2017);
-* retention rules (:func:`retained`, default ``"zero_mass"``) and credible intervals on both
+* retention rules (:func:`retained`, default ``"one_sided"``: the posterior median outside the
+  zero region), features of unknown sign (:func:`undetermined`) and credible intervals on both
   scales (:func:`credible_intervals`).
 
 Two levels: the draw-level helpers (``*_draws``, :func:`interval`, :func:`summary_stats`,
@@ -41,6 +42,8 @@ __all__ = [
     "retained",
     "retention_table",
     "shrinkage_factors",
+    "side_mass",
+    "undetermined",
     "zero_mass",
 ]
 
@@ -51,9 +54,10 @@ __all__ = [
 DEFAULT_EPS = 0.1
 
 #: Retention rules, see :func:`retained`.
-RULES = ("interval", "zero_mass", "kappa")
-#: Default rule: defined for every prior and decision-theoretic (see :func:`retained`).
-DEFAULT_RULE = "zero_mass"
+RULES = ("interval", "zero_mass", "one_sided", "kappa")
+#: Default rule: defined for every prior and family, and it needs the sign to be known
+#: (see :func:`retained` and docs/zero-clustering.md for why it replaced ``"zero_mass"``).
+DEFAULT_RULE = "one_sided"
 
 #: Tail ESS is the smaller ESS of the 5% and 95% quantile indicators (Vehtari et al. 2021).
 TAIL_PROBS = (0.05, 0.95)
@@ -211,8 +215,9 @@ def default_eps(idata: xr.DataTree) -> float:
     """:data:`DEFAULT_EPS` in the fit's family unit (``Family.zero_region_scale``).
 
     1 for Gaussian-type families (standardized ``y``: sd(y) units); for logistic and Poisson
-    fits the pseudo-sigma ``1/sqrt(Var[y | eta])`` at the mean of ``y`` on the logit / log scale
-    (``docs/zero-clustering.md``). Falls back to 1 when the family or ``y`` is unknown.
+    fits ``sd(y) / (dmu/deta)`` at the mean of ``y`` on the logit / log scale: ``1/sqrt(p(1-p))``
+    and ``max(sd(y), sqrt(mean(y))) / mean(y)`` (``docs/zero-clustering.md``). Falls back to
+    1 when the family or ``y`` is unknown.
     """
     from shrinkage.families import get_family
 
@@ -271,24 +276,44 @@ def zero_mass(idata: xr.DataTree, eps=None) -> pd.DataFrame:
     return out
 
 
+def side_mass(idata: xr.DataTree, eps=None) -> pd.DataFrame:
+    """Posterior mass on each side of the zero region, per coefficient.
+
+    Returns
+    -------
+    DataFrame indexed by feature: ``p_positive`` ``P(beta_j >= eps_j | y)`` and ``p_negative``
+    ``P(beta_j <= -eps_j | y)``, the shares of draws; ``1 - p_positive - p_negative`` is the
+    zero mass of :func:`zero_mass`. ``eps`` as in :func:`zero_mass`.
+    """
+    idata = _posterior.flatten_outputs(idata)
+    eps_vec = _eps_vector(idata, eps)
+    beta = _posterior.draws(idata, "beta", "feature")
+    return pd.DataFrame(
+        {
+            "p_positive": (beta >= eps_vec).mean(axis=(0, 1)),
+            "p_negative": (beta <= -eps_vec).mean(axis=(0, 1)),
+        },
+        index=pd.Index(_posterior.feature_names(idata), name="feature"),
+    )
+
+
+def _one_sided(sides: pd.DataFrame) -> pd.Series:
+    return sides[["p_positive", "p_negative"]].max(axis=1) >= 0.5
+
+
 def undetermined(idata: xr.DataTree, eps=None) -> pd.Series:
     """Features outside the zero region in probability but of unknown sign.
 
-    True when ``P(|beta_j| >= eps_j | y) >= 0.5`` (retained by the zero-mass rule) while
-    neither ``P(beta_j >= eps_j | y)`` nor ``P(beta_j <= -eps_j | y)`` reaches 0.5: the posterior
-    median lies inside the zero region and the mass outside it is split between the two signs.
-    That is a wide posterior around zero — data that cannot tell (near-separable logistic fits,
-    collinear columns) — not evidence of an effect.
+    True when ``P(|beta_j| >= eps_j | y) >= 0.5`` (retained by the ``"zero_mass"`` rule) while
+    neither ``P(beta_j >= eps_j | y)`` nor ``P(beta_j <= -eps_j | y)`` reaches 0.5 (so the
+    default ``"one_sided"`` rule does not retain them): the posterior median lies inside the
+    zero region and the mass outside it is split between the two signs. That is a wide
+    posterior around zero — data that cannot tell (near-separable logistic fits, collinear
+    columns) — not evidence of an effect.
     """
-    idata = _posterior.flatten_outputs(idata)
-    names = _posterior.feature_names(idata)
-    eps_vec = _eps_vector(idata, eps)
-    beta = _posterior.draws(idata, "beta", "feature")
-    above = (beta >= eps_vec).mean(axis=(0, 1))
-    below = (beta <= -eps_vec).mean(axis=(0, 1))
-    outside = above + below
-    flag = (outside >= 0.5) & (np.maximum(above, below) < 0.5)
-    return pd.Series(flag, index=pd.Index(names, name="feature"), name="undetermined")
+    sides = side_mass(idata, eps)
+    outside = sides["p_positive"] + sides["p_negative"]
+    return ((outside >= 0.5) & ~_one_sided(sides)).rename("undetermined")
 
 
 def shrinkage_factors(idata: xr.DataTree) -> xr.Dataset:
@@ -350,8 +375,8 @@ def kappa_mean(idata: xr.DataTree) -> pd.Series | None:
 def retention_table(idata: xr.DataTree, *, eps=None, prob=None, kind=None) -> pd.DataFrame:
     """Boolean table (feature x rule) of which features each available rule retains.
 
-    Columns ``interval`` and ``zero_mass`` always, ``kappa`` when per-feature shrinkage factors
-    exist; the rules are those of :func:`retained`.
+    Columns ``interval``, ``zero_mass`` and ``one_sided`` always, ``kappa`` when per-feature
+    shrinkage factors exist; the rules are those of :func:`retained`.
     """
     idata = _posterior.flatten_outputs(idata)
     prob, kind, _ = ci_settings(prob, kind)
@@ -360,6 +385,7 @@ def retention_table(idata: xr.DataTree, *, eps=None, prob=None, kind=None) -> pd
     out = pd.DataFrame(index=pd.Index(_posterior.feature_names(idata), name="feature"))
     out["interval"] = (stats["lower"] > 0) | (stats["upper"] < 0)
     out["zero_mass"] = 1.0 - zero_mass(idata, eps)["zero_mass"] >= 0.5
+    out["one_sided"] = _one_sided(side_mass(idata, eps))
     kappa = kappa_mean(idata)
     if kappa is not None:
         out["kappa"] = kappa.reindex(out.index) < 0.5
@@ -373,10 +399,17 @@ def retained(
 
     Rules
     -----
-    ``"zero_mass"`` (default)
-        ``P(|beta_j| >= eps_j | y) >= 0.5``: the effect is more likely than not to be
-        practically non-zero. This is the median-probability-model rule (Barbieri & Berger 2004)
-        with "included" read as "outside the zero region"; it is defined for every prior.
+    ``"one_sided"`` (default)
+        ``max(P(beta_j >= eps_j | y), P(beta_j <= -eps_j | y)) >= 0.5``: the effect is more
+        likely than not to be practically non-zero *with a known sign*; equivalently the
+        posterior median lies outside the zero region. The median-probability-model rule
+        (Barbieri & Berger 2004) with "included" read as "beyond the zero region on one side".
+        Defined for every prior and family.
+    ``"zero_mass"``
+        ``P(|beta_j| >= eps_j | y) >= 0.5``, both sides pooled. It also retains wide
+        posteriors centred at zero (:func:`undetermined`): on nearly separable logistic data
+        (scikit-learn's wine and breast cancer) it retains every feature while the exact MAP
+        zeroes about half of them (docs/zero-clustering.md).
     ``"interval"``
         the central ``prob`` credible interval (``kind`` eti/hdi, ArviZ rcParams by default)
         excludes zero. Stricter for small effects; ignores the size of the effect.

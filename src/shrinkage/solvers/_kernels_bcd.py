@@ -128,3 +128,55 @@ def multitask_gap(X, W, R, alpha):
     XW = X @ W
     ry = rr + np.sum(R * XW)
     return KD.ls_value(rr, n) + pen - KD.ls_dual(s, ry, rr, n)
+
+
+@njit(**JIT)
+def bcd_gram_model(H, hx, hsum, grad, gc, w, order, ptr, gw, lips, d, fit_intercept, tol, passes):
+    """Block CD on a quadratic model in Gram form (the inner problem of out-of-core IRLS):
+
+    .. math:: \\min_{d, d_c} \\nabla^T d + g_c d_c + \\tfrac12 [d; d_c]^T
+              \\begin{pmatrix} H & h_x \\\\ h_x^T & h_\\Sigma \\end{pmatrix} [d; d_c]
+              + \\sum_k t_k \\|w_k + d_k\\|_2
+
+    ``H`` is ``p x p`` (C-ordered), ``lips[k]`` the largest eigenvalue of ``H``'s block ``k``;
+    each block takes a proximal gradient step ``1/L_k``, the intercept an exact step. ``d``
+    (length ``p``) is updated in place; returns the intercept step ``d_c``."""
+    p = w.shape[0]
+    Hd = np.empty(p)
+    for j in range(p):
+        Hd[j] = 0.0
+    dc = 0.0
+    for _ in range(passes):
+        worst = 0.0
+        for k in range(ptr.shape[0] - 1):
+            L = lips[k]
+            if L <= 1e-300:
+                continue
+            size = ptr[k + 1] - ptr[k]
+            v = np.empty(size)
+            norm = 0.0
+            for m in range(size):
+                j = order[ptr[k] + m]
+                v[m] = w[j] + d[j] - (grad[j] + Hd[j]) / L
+                norm += v[m] * v[m]
+            scale = block_scale(np.sqrt(norm), gw[k], L)
+            for m in range(size):
+                j = order[ptr[k] + m]
+                delta = scale * v[m] - w[j] - d[j]
+                if delta != 0.0:
+                    d[j] += delta
+                    for i in range(p):
+                        Hd[i] += delta * H[i, j]
+                    worst = max(worst, L * delta * delta)
+        if fit_intercept and hsum > 1e-300:
+            hd = dc * hsum
+            for j in range(p):
+                hd += hx[j] * d[j]
+            delta = -(gc + hd) / hsum
+            dc += delta
+            for j in range(p):
+                Hd[j] += delta * hx[j]
+            worst = max(worst, hsum * delta * delta)
+        if worst <= tol:
+            break
+    return dc

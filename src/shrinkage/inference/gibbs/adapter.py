@@ -30,7 +30,7 @@ class Gibbs:
     The ``posterior`` holds the model's free and deterministic variables with its dims and
     coords (auxiliary variables of the other parametrization skipped); ``sample_stats`` holds
     ``diverging`` (all False: Gibbs has no divergences) and, for the horseshoe family,
-    ``slice_evals``. The pointwise log-likelihood comes from the sweeps and is always kept.
+    ``slice_evals``. The pointwise log-likelihood comes from the draws (``log_likelihood``).
     ``request.options`` go to :func:`~shrinkage.inference.gibbs.core.gibbs_sample`
     (``method``, ``thin``, ...); ``target_accept`` does not apply. Attrs: ``tuning_steps``
     (burn-in sweeps) and ``thinning`` (sweeps per kept draw).
@@ -49,6 +49,7 @@ class Gibbs:
             random_seed=request.random_seed,
             n_jobs=request.cores,
             progressbar=request.progressbar,
+            log_likelihood=request.log_likelihood,
             **request.options,
         )
         elapsed = time.perf_counter() - start
@@ -59,7 +60,7 @@ class Gibbs:
             "thinning": resolve_thin(args["prior"], request.options.get("thin")),
         }
         groups = {"posterior": _posterior(model, spec, args, res), "sample_stats": _stats(res)}
-        return Draws(groups=groups, log_likelihood=res["log_likelihood"], attrs=attrs)
+        return Draws(groups=groups, log_likelihood=res.get("log_likelihood"), attrs=attrs)
 
 
 def _posterior(model: pm.Model, spec: ModelSpec, args: dict[str, Any], res) -> xr.Dataset:

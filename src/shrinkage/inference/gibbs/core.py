@@ -82,6 +82,7 @@ from shrinkage.inference.gibbs.horseshoe import (
 )
 from shrinkage.inference.gibbs.priors import (
     BayesianLassoUpdates,
+    ElasticNetUpdates,
     GaussianUpdates,
     GroupLassoUpdates,
     LaplaceUpdates,
@@ -100,6 +101,7 @@ UPDATES: dict[str, type[Updates]] = {
     for u in (
         GaussianUpdates,
         LaplaceUpdates,
+        ElasticNetUpdates,
         BayesianLassoUpdates,
         HorseshoeUpdates,
         RegularizedHorseshoeUpdates,
@@ -109,7 +111,17 @@ UPDATES: dict[str, type[Updates]] = {
     )
 }
 
-_POSITIVE = ("scale", "b", "lasso_lambda", "r", "delta", "global_scale", "slab_scale", "slab_df")
+_POSITIVE = (
+    "scale",
+    "b",
+    "t",
+    "lasso_lambda",
+    "r",
+    "delta",
+    "global_scale",
+    "slab_scale",
+    "slab_df",
+)
 
 
 def gibbs_sample(
@@ -131,6 +143,7 @@ def gibbs_sample(
     progressbar: bool = False,
     method: str = "auto",
     thin: int | None = None,
+    log_likelihood: bool = True,
 ) -> dict[str, np.ndarray]:
     """Draw from the posterior of a Gaussian linear model with a shrinkage prior by Gibbs sampling.
 
@@ -141,7 +154,7 @@ def gibbs_sample(
     y : array-like, shape (n,)
         Response.
     prior : str
-        One of ``"gaussian"``, ``"laplace"``, ``"bayesian_lasso"``, ``"horseshoe"``,
+        One of ``"gaussian"``, ``"laplace"``, ``"elastic_net"``, ``"bayesian_lasso"``, ``"horseshoe"``,
         ``"regularized_horseshoe"``, ``"group_lasso"``, ``"group_horseshoe"``, ``"r2d2"`` (see
         module doc).
     draws, chains : int
@@ -174,20 +187,31 @@ def gibbs_sample(
     thin : int, optional
         Sweeps per kept draw after warm-up (``draws * thin`` sweeps, every ``thin``-th kept).
         Default 4 for the horseshoe family, whose global scale mixes slowly, 1 otherwise.
+    log_likelihood : bool
+        Compute the pointwise log-likelihood (``chains x draws x n`` numbers: turn it off
+        for large ``n``).
 
     Returns
     -------
     dict of str to ndarray
         ``beta`` (chain, draw, p), ``intercept`` (unless None), ``sigma`` (chain, draw), the prior's scales
         (``tau``, ``lam`` (feature or group), ``c2``, ``lasso_lambda`` where present),
-        ``log_likelihood`` (chain, draw, n), pointwise ``log N(y_i | c + x_i'beta, sigma^2)``,
+        ``log_likelihood`` (chain, draw, n; unless turned off or out of core), pointwise ``log N(y_i | c + x_i'beta, sigma^2)``,
         and ``slice_evals`` (chain, draw): log-density evaluations spent on ``tau``
         (horseshoe family only).
     """
-    X = as_float_matrix(X, "X")
-    y = as_float_vector(y, "y")
-    check_consistent_length(X, y)
-    n, p = X.shape
+    if hasattr(X, "xtx"):  # out of core: the centred statistics stand for X and y
+        n, p = X.n, X.xtx.shape[0]
+        if issubclass(UPDATES.get(prior, Updates), HorseshoeUpdates):
+            raise ValueError(
+                f"the Gibbs updates of {prior!r} sweep over the rows (single-site slice "
+                "moves): not available out of core; use NUTS (sampler='auto')"
+            )
+    else:
+        X = as_float_matrix(X, "X")
+        y = as_float_vector(y, "y")
+        check_consistent_length(X, y)
+        n, p = X.shape
     if n < 3:
         raise ValueError(f"need at least 3 rows; got {n}")
     params, labels = _check_prior(prior, p, groups, prior_params)
@@ -201,7 +225,7 @@ def gibbs_sample(
     noise = (_check_sigma_prior(sigma_prior, sigma_scale), sigma2_fixed)
     _check_intercept(intercept, X)
     seeds = np.random.SeedSequence(random_seed).spawn(chains)
-    args = (X, y, spec, draws, tune, thin, noise, intercept, method)
+    args = (X, y, spec, draws, tune, thin, noise, intercept, method, log_likelihood)
     n_jobs = min(chains, os.cpu_count() or 1) if n_jobs is None else n_jobs
     if n_jobs == 1 or chains == 1:
         results = [_run_chain_1thread(*args, s, progressbar) for s in seeds]
@@ -261,6 +285,29 @@ def _check_sigma_prior(sigma_prior, sigma_scale):
     return sigma_prior, check_positive(sigma_scale, "sigma_scale")
 
 
+def _centred_data(X, y, method: str):
+    """``(data, n, x_mean, y_mean, var_y)``: the centred model without the intercept direction.
+
+    From rows (``_drop_intercept``), or from a :class:`~shrinkage.outofcore.GramStats` whose
+    centred ``S_xx``, ``S_xy``, ``S_yy`` are exactly the Gram of those ``n - 1`` rows (Rue form).
+    """
+    if hasattr(X, "xtx"):
+        data = LinearGaussian.from_gram(X.xtx, X.xty, X.yty)
+        data.n = X.n - 1
+        return data, X.n, X.mean, X.y_mean, X.yty / X.n
+    x_mean, y_mean = X.mean(axis=0), y.mean()
+    data = LinearGaussian(*_drop_intercept(X - x_mean, y - y_mean), method=method)
+    return data, X.shape[0], x_mean, y_mean, float(np.var(y))
+
+
+def _rss(data: LinearGaussian, beta: np.ndarray) -> float:
+    """``||y - X beta||^2`` of the centred model, from the rows or from the statistics."""
+    if data.X is None:
+        return float(data.yty - 2.0 * beta @ data.Xty + beta @ data.XtX @ beta)
+    resid = data.y - data.X @ beta
+    return float(resid @ resid)
+
+
 def _check_intercept(intercept, X):
     if isinstance(intercept, str) and intercept == "flat":
         return
@@ -271,8 +318,11 @@ def _check_intercept(intercept, X):
             raise ValueError("intercept mean must be finite")
         check_positive(intercept[1], "intercept sd")
     # the Normal / absent intercept meets the data only along 1 when the columns are centred
-    tol = 1e-8 * max(1.0, float(np.abs(X).max()))
-    if np.abs(X.mean(axis=0)).max() > tol:
+    if hasattr(X, "xtx"):  # statistics: the column means and sds say it
+        off = float(np.max(np.abs(X.mean) / np.maximum(X.std, 1e-300), initial=0.0))
+    else:
+        off = np.abs(X.mean(axis=0)).max() / max(1.0, float(np.abs(X).max()))
+    if off > 1e-8:
         raise ValueError(
             "a Normal or absent intercept needs centred columns of X (standardize=True); "
             "use intercept='flat' otherwise"
@@ -306,20 +356,18 @@ def _run_chain_1thread(*args):
 
 
 def _run_chain(
-    X, y, spec: Updates, draws, tune, thin, noise, intercept, method, seed, progressbar
+    X, y, spec: Updates, draws, tune, thin, noise, intercept, method, loglik, seed, progressbar
 ):
     """Run one chain; return arrays with a leading draw dimension."""
     rng = np.random.default_rng(seed)
     prior = copy.deepcopy(spec)
     prior.init(rng)
-    n = X.shape[0]
-    x_mean, y_mean = X.mean(axis=0), y.mean()
-    data = LinearGaussian(*_drop_intercept(X - x_mean, y - y_mean), method=method)
+    data, n, x_mean, y_mean, var_y = _centred_data(X, y, method)
     icpt = Intercept(intercept, n, y_mean, x_mean)
     (sigma_prior, sigma_scale), sigma2_fixed = noise
     sig = Sigma(data.n + icpt.extra_rows, sigma_prior, sigma_scale, sigma2_fixed)
     if sig.sampled:
-        sig.sigma2 = float(np.var(y)) * np.exp(rng.normal())
+        sig.sigma2 = var_y * np.exp(rng.normal())
     out: dict[str, list] = {"beta": [], "sigma": []}
     sweeps = range(tune + draws * thin)
     if progressbar:
@@ -335,8 +383,7 @@ def _run_chain(
         beta = fac.draw(np.sqrt(sig.sigma2), rng)
         beta = prior.update(data, beta, sig, rng)
         if not prior.sigma_done:
-            resid = data.y - data.X @ beta
-            sig.draw(float(resid @ resid), rng)
+            sig.draw(_rss(data, beta), rng)
         icpt.update(sig.sigma2, rng)
         if it >= tune and (it - tune) % thin == thin - 1:
             out["beta"].append(beta)
@@ -346,6 +393,8 @@ def _run_chain(
             for key, value in (prior.record(sig) | prior.stats()).items():
                 out.setdefault(key, []).append(np.copy(value))
     res = {k: np.asarray(v) for k, v in out.items()}
+    if data.X is None or not loglik:  # out of core: no rows, no pointwise log-likelihood
+        return res
     mu = res.get("intercept", np.zeros(draws))[:, None] + res["beta"] @ X.T
     s = res["sigma"][:, None]
     res["log_likelihood"] = -0.5 * np.log(2 * np.pi * s**2) - 0.5 * ((y - mu) / s) ** 2

@@ -2,7 +2,7 @@
 
 An update set (a subclass of :class:`Updates`) samples the prior of the
 :mod:`shrinkage.priors` class whose ``gibbs_updates`` equals its ``name``. This module holds the
-base class and the conjugate sets (Gaussian, Laplace, Bayesian lasso, group lasso);
+base class and the conjugate sets (Gaussian, Laplace, elastic net, Bayesian lasso, group lasso);
 :mod:`.horseshoe` holds the horseshoe family. Each prior writes the prior variance of ``beta_j`` as ``sigma^2 * v_j`` (``sigma_scaled``) or
 ``v_j`` (not sigma-scaled) with ``v`` a function of its scales, and provides
 
@@ -145,6 +145,32 @@ class LaplaceUpdates(Updates):
         return beta
 
 
+class ElasticNetUpdates(Updates):
+    """``p(beta_j) ∝ exp(-|beta_j|/b - beta_j^2/(2 t^2))``, not sigma-scaled.
+
+    The Laplace mixture times the Gaussian factor: ``beta_j | s_j ~ N(0, 1/(1/s_j + 1/t^2))``
+    with ``s_j ~ Exp(rate 1/(2b^2))``. Integrating ``s_j`` out of
+    ``N(beta_j; 0, s_j) Exp(s_j) exp(-beta_j^2/(2t^2))`` gives ``Laplace(beta_j; b)`` times
+    ``exp(-beta_j^2/(2t^2))``, the prior. The factor ``exp(-beta_j^2/(2t^2))`` does not
+    involve ``s_j``, so ``1/s_j | beta_j ~ InvGaussian(1/(b |beta_j|), 1/b^2)`` as for the
+    Laplace prior.
+    """
+
+    name = "elastic_net"
+    defaults: ClassVar[dict[str, Any]] = {"b": 1.0, "t": 1.0}
+    sigma_scaled = False
+
+    def init(self, rng):
+        self.s = rng.exponential(2.0 * self.params["b"] ** 2, size=self.p)
+
+    def variances(self):
+        return 1.0 / (1.0 / self.s + 1.0 / self.params["t"] ** 2)
+
+    def update(self, data, beta, sig, rng):
+        self.s = 1.0 / _wald_precision(np.abs(beta), 1.0, 1.0 / self.params["b"] ** 2, rng)
+        return beta
+
+
 class BayesianLassoUpdates(Updates):
     """Park & Casella (2008): ``beta_j | sigma, t_j ~ N(0, sigma^2 t_j)``, ``t_j ~ Exp(lam^2/2)``.
 
@@ -194,6 +220,7 @@ class GroupLassoUpdates(Updates):
         "sigma_scaled": True,
     }
     needs_groups = True
+    auto = False  # sampler="auto" keeps NUTS: Gibbs vs NUTS not measured for groups yet
 
     def __init__(self, p, groups, params):
         super().__init__(p, groups, params)

@@ -83,6 +83,32 @@ class _Data:
         y_perp, one_perp = y - Q @ self.qy, one - Q @ self.q1
         self.perp = np.array([y_perp @ y_perp, y_perp @ one_perp, one_perp @ one_perp])
 
+    @classmethod
+    def from_stats(cls, stats) -> _Data:
+        """p-space constants from centred statistics (a ``GramStats``): no rows needed.
+
+        Uncentred ``G = S_xx + n xbar xbar'``, ``X'y``, ``1'X``, ``1'y``, ``y'y`` from the
+        centred ones; the thin QR's ``R`` is the upper Cholesky factor of ``G`` (``R'R = G``),
+        ``Q'v = R^{-T} X'v`` and the orthogonal parts' cross products follow.
+        """
+        obj = cls.__new__(cls)
+        n, xbar, ybar = int(stats.n), np.asarray(stats.mean, float), float(stats.y_mean)
+        if xbar.shape[0] > n:
+            raise ValueError("out of core the marginal form needs p <= n (its p-space form)")
+        obj.n, obj.p, obj.pspace, obj.X, obj.y = n, xbar.shape[0], True, None, None
+        obj.x1, obj.y1 = n * xbar, n * ybar
+        obj.G = np.ascontiguousarray(stats.xtx + n * np.outer(xbar, xbar))
+        obj.Xty = stats.xty + n * xbar * ybar
+        obj.yty = float(stats.yty + n * ybar**2)
+        R = np.linalg.cholesky(obj.G).T  # upper: R'R = G
+        obj.R = np.ascontiguousarray(R)
+        obj.qy = np.linalg.solve(R.T, obj.Xty)
+        obj.q1 = np.linalg.solve(R.T, obj.x1)
+        obj.perp = np.array(
+            [obj.yty - obj.qy @ obj.qy, obj.y1 - obj.qy @ obj.q1, n - obj.q1 @ obj.q1]
+        )
+        return obj
+
     def pspace_args(self) -> tuple:
         """The p-space kernel's data arguments, in its order."""
         return (self.G, self.Xty, self.x1, self.y1, self.yty, self.n, self.R, self.qy,
@@ -105,7 +131,8 @@ class MarginalGaussian(Op):
     """
 
     def __init__(self, X: np.ndarray, y: np.ndarray, method: str = "auto") -> None:
-        self.data = _Data(X, y, method)
+        # out of core X is a GramStats (y None): the p-space form needs nothing else
+        self.data = _Data.from_stats(X) if hasattr(X, "xtx") else _Data(X, y, method)
 
     def make_node(self, d, s2, a):
         d = pt.as_tensor_variable(d, dtype="float64")

@@ -76,9 +76,11 @@ def build_marginal_model(spec: ModelSpec, method: str = "auto") -> pm.Model:
     coords: dict[str, Any] = {"feature": design.feature_names}
     if design.group_names is not None:
         coords["group"] = design.group_names
-    op = MarginalGaussian(design.X, design.y, method)
+    X, y = _data(design)
+    op = MarginalGaussian(X, y, method)
+    y = getattr(design, "y_moments", design.y)  # out of core: its mean and sd only
     with pm.Model(coords=coords) as model:
-        sigma = family.build_sigma(design.y)
+        sigma = family.build_sigma(y)
         ctx = BuildContext(
             dims=("feature",),
             n_obs=design.n_obs,
@@ -88,9 +90,16 @@ def build_marginal_model(spec: ModelSpec, method: str = "auto") -> pm.Model:
             noise_sigma=sigma,
         )
         sd = pm.Deterministic(_SD, spec.prior.build_scale(ctx), dims="feature")
-        a = _build_intercept(spec.intercept, family, design, None)
+        a = _build_intercept(spec.intercept, family, y, None)
         pm.Potential("y_marginal", op.logp(sd**2, pm.math.sqr(sigma), a))
     return model
+
+
+def _data(design) -> tuple[Any, np.ndarray | None]:
+    """The rows, or out of core the statistics (a ``GramStats``) in place of ``X``."""
+    if getattr(design, "out_of_core", False):
+        return design.stats, None
+    return design.X, design.y
 
 
 def draw_beta(
@@ -105,11 +114,16 @@ def draw_beta(
     """One exact draw of ``beta | sd, sigma, a, y`` per row of ``sd`` (shape (m, p)).
 
     ``beta ~ N(A^{-1}X'r, sigma^2 A^{-1})``, ``A = X'X + diag(sigma^2 / sd^2)``, ``r = y - a``:
-    Rue's draw from ``X'X`` when ``p <= n``, Bhattacharya et al.'s otherwise.
+    Rue's draw from ``X'X`` when ``p <= n``, Bhattacharya et al.'s otherwise. ``X`` may be a
+    ``GramStats`` (``y`` None; out of core): Rue's draw from its uncentred Gram.
     """
-    n, p = X.shape
-    use_rue = p <= n if method == "auto" else method == "rue"
-    gram, xty, x1 = (X.T @ X, X.T @ y, X.sum(axis=0)) if use_rue else (None, None, None)
+    if hasattr(X, "xtx"):  # uncentred Gram from the centred statistics
+        use_rue, x1 = True, X.n * X.mean
+        gram, xty = X.xtx + np.outer(x1, X.mean), X.xty + x1 * X.y_mean
+    else:
+        n, p = X.shape
+        use_rue = p <= n if method == "auto" else method == "rue"
+        gram, xty, x1 = (X.T @ X, X.T @ y, X.sum(axis=0)) if use_rue else (None, None, None)
     design = None if use_rue else LinearGaussian(X, y, method="bhattacharya")
     out = np.empty_like(sd)
     for i in range(sd.shape[0]):
@@ -188,7 +202,8 @@ def _complete_posterior(post: xr.Dataset, spec: ModelSpec, seed: int | None) -> 
     a = post["intercept"].values if "intercept" in post else np.zeros((chains, draws))
     # its own stream, reproducible with the sampler's seed (fresh entropy without one)
     rng = np.random.default_rng(None if seed is None else [7, seed])
-    beta = draw_beta(design.X, design.y, sd.reshape(-1, p), sigma.ravel(), a.ravel(), rng).reshape(
+    X, y = _data(design)
+    beta = draw_beta(X, y, sd.reshape(-1, p), sigma.ravel(), a.ravel(), rng).reshape(
         chains, draws, p
     )
     dims = ("chain", "draw", "feature")

@@ -1,0 +1,291 @@
+"""Logistic and Poisson penalized MAP on Dask data: one distributed pass per Newton step.
+
+:func:`glm_map` minimizes, over ``w`` and an unpenalized intercept ``c``,
+
+.. math:: \\frac1n \\sum_i f(y_i, z_i^T w + c) + g(w), \\qquad z_i = (x_i - \\bar x) / s
+
+(``f`` the logistic or Poisson loss, ``g`` an L1 / L2 / elastic-net / group-lasso penalty, ``z``
+the rows standardized with the :class:`~shrinkage.outofcore.stats.GramStats` means and divisor-n
+standard deviations, as the in-memory design does) by the proximal Newton method of
+:func:`shrinkage.solvers.irls.irls`. Each outer step is one pass over the partitions: every
+worker reads its rows, standardizes them and returns the ``p x p`` weighted Gram ``Z'WZ``, the
+gradient ``Z'f'`` and the loss (:func:`shrinkage.solvers.irls.block_pass`); the client sums them
+in a tree and solves the quadratic model on those numbers. The certificate (largest KKT
+violation) comes from the pass at the final point. The client holds ``O(p^2)`` floats; ``X`` is
+never materialized.
+
+Posterior sampling for these families needs the log-likelihood of every row at every gradient
+evaluation: :func:`refuse_sampling` says so and names the alternatives.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from shrinkage.outofcore.stats import (
+    GramStats,
+    _as_block,
+    _blocks,
+    _check_finite,
+    _where,
+    gram_stats,
+    is_dask,
+)
+from shrinkage.solvers.datafits import Logistic, Poisson
+from shrinkage.solvers.irls import GLMPass, IRLSResult, block_pass, irls
+
+__all__ = ["GLMMapResult", "glm_map", "glm_pass", "refuse_sampling"]
+
+_FANIN = 8  # partitions summed per reduction task (a tree of depth log_8(partitions))
+
+
+def refuse_sampling(family: str) -> None:
+    """Raise the error for posterior sampling of a ``family`` likelihood on Dask data."""
+    raise NotImplementedError(
+        f"posterior sampling of the {family} likelihood out of core is not supported: every "
+        "gradient of the log-posterior would be a pass over all rows. Alternatives: the exact "
+        "penalized MAP out of core (shrinkage.outofcore.glm_map, or find_map / cross_check on "
+        "a convex prior), or sample on a random sample of rows that fits in memory, e.g. "
+        "X.sample(frac=0.01, random_state=0).compute()"
+    )
+
+
+def _block(xb, yb, k, source, spec, names, mean, std, w, c, datafit, check=True) -> GLMPass:
+    """One partition's :class:`GLMPass` (runs on a worker); ``check``: refuse non-finite
+    values and a response outside the family's support, naming the partition."""
+    where = _where(k, source)
+    X = np.array(_as_block(xb, spec, where, "X"), dtype=float)  # a copy we may overwrite
+    X = X[:, None] if X.ndim == 1 else X
+    y = _as_block(yb, None, where, "y").reshape(-1)
+    if y.shape[0] != X.shape[0]:
+        raise ValueError(f"{where}: X has {X.shape[0]} rows but y has {y.shape[0]}")
+    if check:
+        if not (np.isfinite(X).all() and np.isfinite(y).all()):
+            _check_finite(np.column_stack([X, y]), [*names, "y"], where)  # names the first
+        try:
+            datafit.validate_y(y)
+        except ValueError as err:
+            raise ValueError(f"{where}: {err}") from None
+    X -= mean  # standardize in place: the block is ours
+    X /= std
+    return block_pass(X, y, w, c, datafit.kind, overwrite=True)
+
+
+def _sum_all(*parts: GLMPass) -> GLMPass:
+    out = parts[0]
+    for part in parts[1:]:
+        out = out + part
+    return out
+
+
+def glm_pass(
+    X: Any, y: Any, datafit, stats: GramStats, *, sources: Sequence[str] | None = None
+) -> Callable[[np.ndarray, float], GLMPass]:
+    """``pass_fn(w, c)`` for :func:`~shrinkage.solvers.irls.irls` over Dask ``X``, ``y``.
+
+    Each call computes one Dask graph: a :class:`GLMPass` per partition (rows standardized with
+    ``stats.mean`` and ``stats.std``), summed ``_FANIN`` at a time up to the client.
+    """
+    from dask import compute, delayed
+
+    xs, ys, spec, names = _blocks(X, y)
+    if ys is None:
+        raise TypeError("glm_pass needs y")
+    if sources is not None and len(sources) != len(xs):
+        raise ValueError(f"{len(sources)} sources for {len(xs)} partitions")
+    block = delayed(_block, pure=True)
+    add = delayed(_sum_all, pure=True)
+    checked = []  # the data do not change between passes: check them in the first only
+
+    def pass_fn(w: np.ndarray, c: float) -> GLMPass:
+        where = [None] * len(xs) if sources is None else list(sources)
+        fixed = (spec, names, stats.mean, stats.std, w, c, datafit, not checked)
+        parts = [block(xb, ys[k], k, where[k], *fixed) for k, xb in enumerate(xs)]
+        while len(parts) > 1:
+            parts = [add(*parts[i : i + _FANIN]) for i in range(0, len(parts), _FANIN)]
+        out = compute(parts[0])[0]
+        checked.append(True)
+        return out
+
+    return pass_fn
+
+
+@dataclass
+class GLMMapResult:
+    """Penalized MAP of :func:`glm_map`.
+
+    Attributes
+    ----------
+    coef, intercept : standardized scale (the scale the penalty acts on).
+    coef_original, intercept_original : original scale,
+        ``coef / std`` and ``intercept - mean . (coef / std)`` (also without a fitted
+        intercept: the model centres the columns).
+    feature_names : list of str
+    solver : IRLSResult
+        Newton steps, data passes, certificate (KKT), objective.
+    stats : GramStats
+        The statistics pass (means and sds used to standardize).
+    """
+
+    coef: np.ndarray
+    intercept: float
+    coef_original: np.ndarray
+    intercept_original: float
+    feature_names: list[str]
+    solver: IRLSResult
+    stats: GramStats
+
+
+_FAMILIES = {"logistic": Logistic, "bernoulli": Logistic, "poisson": Poisson}
+
+
+def _datafit(family) -> Logistic | Poisson:
+    if isinstance(family, (Logistic, Poisson)):
+        return family
+    key = str(family).lower()
+    if key not in _FAMILIES:
+        raise ValueError(
+            f"glm_map fits the logistic and Poisson families; got {family!r} (the Gaussian "
+            "family out of core works from the Gram statistics)"
+        )
+    return _FAMILIES[key]()
+
+
+def _start_pass(stats: GramStats, datafit, fit_intercept: bool) -> tuple[GLMPass, float]:
+    """The pass at ``w = 0`` from the statistics alone, and its intercept ``c``.
+
+    At ``w = 0`` the predictor is the constant ``c`` (the link of ``mean(y)``, or 0 without an
+    intercept), so with ``mu = h = e^c`` (Poisson) or ``mu = sigma(c)``, ``h = mu (1 - mu)``
+    (logistic) and the centred standardized columns ``Z``:
+    ``Z'f' = -Z'(y - ybar) = -S_xy / s``, ``sum f' = n (mu - ybar)``,
+    ``Z'WZ = h S_xx / (s s')``, ``Z'W1 = 0``, ``sum f'' = n h``, loss ``n (A(c) - ybar c)``
+    with ``A = log(1 + e^c)`` or ``e^c``. So the statistics pass is also the first Newton pass.
+    """
+    n, ybar = stats.n, stats.y_mean
+    c = datafit.intercept_at_zero(np.array([ybar])) if fit_intercept else 0.0
+    if isinstance(datafit, Logistic):
+        mu = 1.0 / (1.0 + np.exp(-c))
+        h, A = mu * (1.0 - mu), float(np.logaddexp(0.0, c))
+    else:
+        mu = h = float(np.exp(c))
+        A = mu
+    s = stats.std
+    first = GLMPass(
+        n, n * (A - ybar * c), -stats.xty / s, n * (mu - ybar),
+        h * stats.xtx / np.outer(s, s), np.zeros(s.shape[0]), n * h,
+    )  # fmt: skip
+    return first, c
+
+
+def _penalty_of(penalty, n: int, groups) -> Any:
+    """A solvers penalty as given, or the one a prior's MAP solves (no noise scale: ``c = 1``).
+
+    Priors are recognized by their ``penalty`` method (this layer sits below ``priors``)."""
+    if not callable(getattr(penalty, "penalty", None)):
+        return penalty
+    kwargs = {"loss_scale": 1.0} if groups is None else {"loss_scale": 1.0, "groups": groups}
+    out = penalty.penalty(1.0, n, **kwargs)
+    if out is None:
+        raise ValueError(
+            f"{penalty!r} has no convex penalty, so no exact MAP: out of core the logistic and "
+            "Poisson families support the Gaussian, Laplace, elastic-net and group-lasso priors"
+        )
+    return out
+
+
+def _check_mean(datafit, ybar: float, fit_intercept: bool) -> None:
+    """The intercept at ``w = 0`` must be finite: not all y equal 0 (or all 1, logistic)."""
+    if not fit_intercept:
+        return
+    if isinstance(datafit, Logistic) and not 0.0 < ybar < 1.0:
+        raise ValueError(f"y is constant ({ybar:g}): the logistic intercept is infinite")
+    if isinstance(datafit, Poisson) and ybar <= 0.0:
+        raise ValueError("y is all zeros: the Poisson intercept is -inf (no finite MLE)")
+
+
+def _progress(step: int, cert: float) -> None:
+    print(f"glm_map: Newton step {step}, KKT violation {cert:.3e}", file=sys.stderr, flush=True)
+
+
+def glm_map(
+    X: Any,
+    y: Any,
+    family,
+    penalty,
+    *,
+    stats: GramStats | None = None,
+    sources: Sequence[str] | None = None,
+    groups: Sequence[int] | None = None,
+    fit_intercept: bool = True,
+    tol: float = 1e-8,
+    max_iter: int = 100,
+    progress: bool = False,
+) -> GLMMapResult:
+    """Exact penalized MAP of a logistic / Poisson regression on Dask data.
+
+    Parameters
+    ----------
+    X : dask.array.Array or dask.dataframe.DataFrame, shape (n, p)
+    y : dask.array.Array or dask.dataframe.Series, shape (n,)
+        Split at the same rows as ``X``; ``{0, 1}`` (logistic) or counts (Poisson).
+    family : {"logistic", "bernoulli", "poisson"} or a Logistic / Poisson datafit
+    penalty : a prior with a convex penalty, or L1, L2, ElasticNet, WeightedL1 or GroupLasso
+        On the standardized coefficients. A prior (``shrinkage.priors.Laplace(scale=b)``,
+        ``Gaussian``, ``ElasticNet``, ``GroupLasso``) stands for its penalty
+        ``prior.penalty(1, n, loss_scale=1)`` (``Laplace(0, b)`` is ``L1(1 / (n b))``), so the
+        result is that prior's exact MAP, as :func:`shrinkage.find_map` computes in memory.
+    stats : GramStats, optional
+        From :func:`~shrinkage.outofcore.gram_stats` (one more pass when not given).
+    sources : sequence of str, optional
+        The file of each partition, named in errors.
+    groups : sequence of int, optional
+        Group label per feature, for a group prior.
+    fit_intercept, tol, max_iter
+        As :func:`shrinkage.solvers.irls.irls` (``tol`` on the largest KKT violation).
+    progress : bool
+        Print one line per Newton step to stderr.
+
+    Returns
+    -------
+    GLMMapResult
+
+    Raises
+    ------
+    ValueError
+        A constant column (no standardization), a partition with NaN / inf / non-numeric
+        values or a response outside the family's support (naming the partition).
+    """
+    if not (is_dask(X) and is_dask(y)):
+        raise TypeError("glm_map needs Dask X and y (in memory, use shrinkage.solvers.solve)")
+    datafit = _datafit(family)
+    if stats is None:
+        stats = gram_stats(X, y, sources=sources)
+    flat = np.flatnonzero(stats.std == 0)
+    if flat.size:
+        names = [stats.feature_names[j] for j in flat[:5]]
+        raise ValueError(f"X has {flat.size} constant column(s) {names}: drop them")
+    penalty = _penalty_of(penalty, stats.n, groups)
+    _check_mean(datafit, stats.y_mean, fit_intercept)
+    first, c0 = _start_pass(stats, datafit, fit_intercept)
+    res = irls(
+        glm_pass(X, y, datafit, stats, sources=sources),
+        datafit,
+        penalty,
+        stats.n_features,
+        fit_intercept=fit_intercept,
+        tol=tol,
+        max_iter=max_iter,
+        intercept_init=c0,
+        callback=_progress if progress else None,
+        first=first,
+    )
+    coef_orig = res.coef / stats.std
+    b0 = float(res.intercept) - float(stats.mean @ coef_orig)  # eta = c + (x - mean) . w / s
+    return GLMMapResult(
+        res.coef, float(res.intercept), coef_orig, b0, list(stats.feature_names), res, stats
+    )
