@@ -22,3 +22,17 @@ def test_lazy_attribute_error():
         assert "not_a_thing" in str(err)
     else:
         raise AssertionError("expected AttributeError")
+
+
+def test_solvers_names_are_the_functions_whatever_was_imported_first():
+    """The solvers package imports its submodules on first use; importing the submodule
+    ``.solve`` (or ``.path``) first must not leave the module where the function is expected."""
+    code = (
+        "import sys, types, shrinkage.solvers.penalties;"
+        "assert 'numba' not in sys.modules, 'numba imported by the penalties';"
+        "import shrinkage.solvers.solve, shrinkage.solvers.path;"
+        "from shrinkage.solvers import path, solve, solve_gram;"
+        "assert not any(isinstance(f, types.ModuleType) for f in (path, solve, solve_gram))"
+    )
+    env = {**os.environ, "PYTHONPATH": SRC}
+    subprocess.run([sys.executable, "-c", code], check=True, env=env)

@@ -156,8 +156,13 @@ class Family:
         """Mean and sd of the default Normal intercept prior (on the linear predictor scale)."""
         return 0.0, 2.5
 
-    def build_sigma(self, y: np.ndarray, dims: Any = None):
-        """Create the noise-scale variable ``sigma`` (or return None)."""
+    def sigma_prior_scale(self, y: np.ndarray) -> np.ndarray | None:
+        """The data-dependent scale of sigma's prior (None: the prior has none)."""
+        return None
+
+    def build_sigma(self, y: np.ndarray, dims: Any = None, scale: Any = None):
+        """Create the noise-scale variable ``sigma`` (or return None); ``scale`` (a tensor,
+        e.g. model data) replaces :meth:`sigma_prior_scale` as the prior's scale."""
         return None
 
     def build_likelihood(self, mu, y_data, sigma, dims: tuple[str, ...]):
@@ -173,9 +178,10 @@ class Family:
         """Whether a model of this family can be built on out-of-core (Dask) statistics."""
         return False
 
-    def build_linear_likelihood(self, X_data, beta, a, y_data, sigma, dims, X, y):
+    def build_linear_likelihood(self, X_data, beta, a, y_data, sigma, dims, X, y, stats=None):
         """Create ``y`` for ``mu = a + X beta``; ``X``, ``y`` are the numpy data behind
-        ``X_data``, ``y_data`` (a family may precompute statistics from them)."""
+        ``X_data``, ``y_data`` (a family may precompute statistics from them, or read them
+        from ``stats``, a tensor of :func:`~.suffstats.suffstat_vector`'s layout)."""
         import pytensor.tensor as pt
 
         return self.build_likelihood(pt.dot(X_data, beta) + a, y_data, sigma, dims)
@@ -271,7 +277,14 @@ class Gaussian(Family):
     ) -> np.ndarray:
         return mean + np.asarray(sigma) * rng.standard_normal(mean.shape)
 
-    def build_sigma(self, y: np.ndarray, dims: Any = None):
+    def sigma_prior_scale(self, y: np.ndarray) -> np.ndarray | None:
+        """``sigma_scale``, or the sd of ``y`` when it is None; None for a fixed sigma or the
+        Jeffreys prior."""
+        if self.sigma is not None or self.sigma_prior == "jeffreys":
+            return None
+        return np.asarray(self.sigma_scale if self.sigma_scale is not None else y.std(axis=0))
+
+    def build_sigma(self, y: np.ndarray, dims: Any = None, scale: Any = None):
         import pymc as pm
 
         if self.sigma is not None:
@@ -281,7 +294,7 @@ class Gaussian(Family):
             # HalfFlat is flat in sigma; -log(sigma) makes it p(sigma) ∝ 1/sigma
             pm.Potential("sigma_jeffreys", -pm.math.log(sigma).sum())
             return sigma
-        scale = self.sigma_scale if self.sigma_scale is not None else y.std(axis=0)
+        scale = self.sigma_prior_scale(y) if scale is None else scale
         return pm.HalfNormal("sigma", scale, dims=dims)
 
     def build_likelihood(self, mu, y_data, sigma, dims):
@@ -300,20 +313,15 @@ class Gaussian(Family):
         # the sufficient-statistics likelihood is the only one that needs no rows
         return type(self) is Gaussian and self.likelihood != "pointwise"
 
-    def build_linear_likelihood(self, X_data, beta, a, y_data, sigma, dims, X, y):
+    def build_linear_likelihood(self, X_data, beta, a, y_data, sigma, dims, X, y, stats=None):
         """As :meth:`Family.build_linear_likelihood`; ``X`` may be a
         :class:`~shrinkage.outofcore.GramStats` (out of core; ``y`` unused)."""
+        from shrinkage.families.suffstats import gaussian_suffstat_likelihood
         from shrinkage.outofcore import GramStats
 
-        if isinstance(X, GramStats):
-            from shrinkage.families.suffstats import gaussian_suffstat_likelihood
-
-            return gaussian_suffstat_likelihood(X_data, beta, a, y_data, sigma, dims, X, y)
-        if not self.uses_sufficient_stats(*np.shape(X)):
-            return super().build_linear_likelihood(X_data, beta, a, y_data, sigma, dims, X, y)
-        from shrinkage.families.suffstats import gaussian_suffstat_likelihood
-
-        return gaussian_suffstat_likelihood(X_data, beta, a, y_data, sigma, dims, X, y)
+        if isinstance(X, GramStats) or self.uses_sufficient_stats(*np.shape(X)):
+            return gaussian_suffstat_likelihood(X_data, beta, a, y_data, sigma, dims, X, y, stats)
+        return super().build_linear_likelihood(X_data, beta, a, y_data, sigma, dims, X, y)
 
     def pointwise_log_likelihood(self, X, y, beta, a, sigma) -> np.ndarray:
         """``log N(y_i | a + x_i'beta, sigma)`` for draws: ``beta`` (..., p), ``a``, ``sigma``

@@ -14,7 +14,8 @@ core, from a :class:`~shrinkage.outofcore.GramStats` computed in one Dask pass.
 
 Each evaluation then costs O(p^2) instead of O(n p). The observed variable keeps its name
 ``y`` and its data ``y_data`` (so ``observed_data`` and posterior predictive draws work); its
-log-density ignores the value passed and uses the statistics computed once at build time.
+log-density ignores the value passed and uses the statistics computed once at build time
+(:func:`suffstat_vector`; :func:`shrinkage.build_model` passes them as model data).
 """
 
 from __future__ import annotations
@@ -26,17 +27,42 @@ import numpy as np
 LOG_2PI = math.log(2.0 * math.pi)
 
 
-def gaussian_suffstat_likelihood(X_data, beta, a, y_data, sigma, dims, X, y):
+def suffstat_vector(X, y) -> np.ndarray:
+    """``(n, ybar, S_yy, xbar, S_xy, vec(S_xx))`` as one float vector (row-major ``S_xx``).
+
+    The centred statistics of :func:`_centred`, from numpy ``X``, ``y`` or from a
+    :class:`~shrinkage.outofcore.GramStats` ``X`` (``y`` unused); length ``3 + 2p + p^2``.
+    """
+    n, xbar, ybar, sxx, sxy, syy = _centred(X, y)
+    return np.concatenate([[n, ybar, syy], xbar, sxy, np.asarray(sxx, float).ravel()])
+
+
+def unpack_suffstats(stats, p: int) -> tuple:
+    """``n, xbar, ybar, S_xx, S_xy, S_yy`` from a :func:`suffstat_vector` layout (tensor or array)."""
+    n, ybar, syy = stats[0], stats[1], stats[2]
+    xbar, sxy = stats[3 : 3 + p], stats[3 + p : 3 + 2 * p]
+    return n, xbar, ybar, stats[3 + 2 * p :].reshape((p, p)), sxy, syy
+
+
+def _n_features(X) -> int:
+    return int(X.mean.shape[0]) if hasattr(X, "xtx") else int(np.shape(X)[1])
+
+
+def gaussian_suffstat_likelihood(X_data, beta, a, y_data, sigma, dims, X, y, stats=None):
     """Observed ``y`` whose log-density is the sufficient-statistics Gaussian log-likelihood.
 
     ``X``, ``y`` (numpy) give the statistics, or ``X`` is a
-    :class:`~shrinkage.outofcore.GramStats` (``y`` unused); ``X_data`` (``pm.Data``) is used
-    only to draw predictions, so ``pm.set_data`` with new rows still predicts at those rows.
+    :class:`~shrinkage.outofcore.GramStats` (``y`` unused), unless ``stats`` holds them (a
+    tensor in the layout of :func:`suffstat_vector`, e.g. model data, so that a refit on new
+    rows reuses the compiled model); ``X_data`` (``pm.Data``) is used only to draw predictions,
+    so ``pm.set_data`` with new rows still predicts at those rows.
     """
     import pymc as pm
     import pytensor.tensor as pt
 
-    n, xbar, ybar, sxx, sxy, syy = _centred(X, y)
+    if stats is None:
+        stats = pt.as_tensor_variable(suffstat_vector(X, y))
+    n, xbar, ybar, sxx, sxy, syy = unpack_suffstats(stats, _n_features(X))
 
     def logp(value, beta, a, sigma, _X):
         rss = (

@@ -4,7 +4,8 @@ Groups, in this order: the backend's (``posterior``, ``sample_stats`` and whatev
 wrote), ``log_likelihood`` when the backend computed it, ``observed_data`` (``y``) and
 ``constant_data`` (``X``) when the backend wrote none, ``log_likelihood`` from the family when
 asked for and still missing. ``constant_data`` always gains the design's scaling
-(``x_center``, ``x_scale``, ``y_center``, ``y_scale``); the root attrs say
+(``x_center``, ``x_scale``, ``y_center``, ``y_scale``) and loses the model's internal data
+(names starting with ``_``: prior constants and sufficient statistics); the root attrs say
 ``shrinkage_prior``, ``shrinkage_family``, ``n_obs``. Nothing here samples.
 """
 
@@ -52,7 +53,9 @@ def assemble(
             post["sigma"].values if "sigma" in post else spec.family.sigma,
         )
         children["log_likelihood"] = _pointwise(ll, post, model, design.n_obs)
-    children["constant_data"] = children["constant_data"].assign(_scaling(spec).data_vars)
+    const = children["constant_data"]
+    internal = [name for name in const.variables if str(name).startswith("_")]  # model stats
+    children["constant_data"] = const.drop_vars(internal).assign(_scaling(spec).data_vars)
     for group in ("posterior", "sample_stats"):
         children[group] = children[group].assign_attrs(draws.attrs)
     dt = xr.DataTree.from_dict(children)

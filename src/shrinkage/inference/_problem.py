@@ -15,12 +15,17 @@ the Newton polish needs; the prox-gradient steps use ``grad f = grad Phi - (non-
 
 from __future__ import annotations
 
+import copy
+import threading
+
 import numpy as np
 import pymc as pm
 import pytensor
 import pytensor.tensor as pt
 from pymc.util import get_default_varnames
+from pytensor.compile.sharedvalue import SharedVariable
 from pytensor.graph.replace import graph_replace
+from pytensor.graph.traversal import graph_inputs
 
 from shrinkage.priors.potentials import collect_terms
 
@@ -83,13 +88,13 @@ class CompositeProblem:
             v: z[self.offsets[i] : self.offsets[i + 1]].reshape(self.shapes[i])
             for i, v in enumerate(self.vars)
         }
-        # shared, so one compiled function serves any fixed values (see ``set_fixed``)
-        self._fixed_shared = {
-            var: pytensor.shared(np.asarray(value, dtype=var.dtype), name=f"fixed_{var.name}")
-            for var, value in self._fixed_vars.items()
-        }
-        repl.update(self._fixed_shared)
+        # inputs, so one compiled function serves any fixed values (see ``set_fixed``)
+        self._fixed_inputs = {var: var.type(name=f"fixed_{var.name}") for var in self._fixed_vars}
+        repl.update(self._fixed_inputs)
         f_z, *w_z = graph_replace([f_val, *weights], repl, strict=False)
+        # and the model's data (pm.Data, dim lengths) as inputs too: the compiled function
+        # then serves any model of the same structure (see ``rebind``)
+        (f_z, *w_z), data_inputs = _data_as_inputs([f_z, *w_z])
         w_l1, v_grp = _concat(w_z[: len(l1)]), _concat(w_z[len(l1) :])
         c = pt.vector("c", dtype="float64")
         active = pt.vector("A", dtype="float64")
@@ -102,26 +107,67 @@ class CompositeProblem:
             norms = pt.sqrt(pt.dot(member, pt.square(z[self.idx_grp])) + 1.0 - active)
             phi = phi + pt.sum(active * v_grp * norms)
         grad = pytensor.grad(phi, z)
+        fixed = list(self._fixed_inputs.values())
+        self._data_names = [v.name for v in data_inputs]
         self._fn = pm.pytensorf.compile(
-            [z, c, active], [phi, grad, w_l1, v_grp], on_unused_input="ignore"
+            [z, c, active, *fixed, *data_inputs],
+            [phi, grad, w_l1, v_grp],
+            on_unused_input="ignore",
         )
+        self._data = {name: v.get_value(borrow=True) for name, v in _model_data(model).items()}
+        self._lock = threading.Lock()
+        self.set_fixed(self.fixed_values)
+
+    def rebind(self, model: pm.Model, fixed_values: dict, point: dict) -> CompositeProblem:
+        """This problem for ``model``, a model of the same structure: no compile.
+
+        A shallow copy reading ``model``'s data (the compiled functions are shared, behind
+        one lock). ``KeyError`` when ``model`` lacks data the functions read or its Laplace
+        locations ``mu`` (compiled in as constants) differ: then build a new problem.
+        """
+        other = copy.copy(self)
+        other.model = model
+        by_name = {v.name: v for v in model.value_vars}
+        other.vars = [by_name[v.name] for v in self.vars]  # same order: z's layout
+        other._fixed_vars = {by_name[n]: val for n, val in fixed_values.items()}
+        fixed_names = {model.values_to_rvs[v].name for v in other._fixed_vars}
+        other.terms, _ = collect_terms(model, fixed_names, point)
+        l1 = [t for t in other.terms if t.kind == "l1"]
+        mu = np.concatenate([t.mu for t in l1]) if l1 else np.zeros(0)
+        if not np.array_equal(mu, self.mu_l1):  # compiled in as a constant
+            raise KeyError("the Laplace locations differ")
+        data = _model_data(model)
+        if not set(self._data_names) <= set(data):
+            raise KeyError(f"model data missing: {sorted(set(self._data_names) - set(data))}")
+        other._data = {name: v.get_value(borrow=True) for name, v in data.items()}
+        other.set_fixed(fixed_values)
+        return other
 
     def set_fixed(self, fixed_values: dict[str, np.ndarray]) -> None:
         """Set the values of the held-fixed variables (same names as at construction)."""
-        by_name = {v.name: v for v in self._fixed_shared}
-        for name, value in fixed_values.items():
-            self._fixed_shared[by_name[name]].set_value(np.asarray(value, dtype=float))
+        by_name = {v.name: v for v in self._fixed_inputs}
+        self._fixed = [np.asarray(fixed_values[v.name], dtype=v.dtype) for v in self._fixed_inputs]
+        if set(fixed_values) != set(by_name):
+            raise ValueError(
+                f"fixed variables must be {sorted(by_name)}; got {sorted(fixed_values)}"
+            )
         self.fixed_values = dict(fixed_values)
 
     def constrained(self, raw: dict) -> dict[str, np.ndarray]:
         """Free and deterministic variables on the constrained scale at value point ``raw``."""
-        if self._constrained_fn is None:
+        if self._constrained_fn is None:  # compiled once, on first use
             outs = self.model.unobserved_value_vars
             self._constrained_names = [v.name for v in outs]
-            self._constrained_fn = self.model.compile_fn(
-                outs, inputs=self.model.value_vars, point_fn=False, on_unused_input="ignore"
+            outs, data_inputs = _data_as_inputs(outs)
+            self._constrained_data = [v.name for v in data_inputs]
+            self._constrained_fn = pm.pytensorf.compile(
+                [*self.model.value_vars, *data_inputs], outs, on_unused_input="ignore"
             )
-        values = dict(zip(self._constrained_names, self._constrained_fn(**raw), strict=True))
+        args = [raw[v.name] for v in self.model.value_vars]
+        args += [self._data[name] for name in self._constrained_data]
+        with self._lock:
+            out = [np.array(x) for x in self._constrained_fn(*args)]
+        values = dict(zip(self._constrained_names, out, strict=True))
         keep = get_default_varnames(list(values), include_transformed=False)
         return {name: np.asarray(values[name]) for name in keep}
 
@@ -132,7 +178,9 @@ class CompositeProblem:
     # ------------------------------------------------------------------ evaluation
     def evaluate(self, z: np.ndarray, c: np.ndarray, active: np.ndarray):
         """``Phi(z; c, A)``, its gradient, the L1 weights ``w`` and the group weights ``v``."""
-        val, grad, w, v = self._fn(z, c, active)
+        data = [self._data[name] for name in self._data_names]
+        with self._lock:  # a compiled function is not reentrant; rebound copies share it
+            val, grad, w, v = (np.array(x) for x in self._fn(z, c, active, *self._fixed, *data))
         return float(val), np.asarray(grad), np.asarray(w), np.asarray(v)
 
     def group_norms(self, z: np.ndarray) -> np.ndarray:
@@ -204,6 +252,25 @@ class CompositeProblem:
         for name, value in self.fixed_values.items():
             out[name] = value
         return out
+
+
+def _model_data(model: pm.Model) -> dict[str, SharedVariable]:
+    """``model``'s data by name: ``pm.Data`` and the shared dim lengths."""
+    shared = {v.name: v for v in model.data_vars}
+    shared.update({k: v for k, v in model.dim_lengths.items() if isinstance(v, SharedVariable)})
+    return shared
+
+
+def _data_as_inputs(outputs: list) -> tuple[list, list]:
+    """``outputs`` with every shared variable replaced by a symbolic input of the same name
+    and type; returns the new outputs and those inputs."""
+    shared = [v for v in graph_inputs(outputs) if isinstance(v, SharedVariable)]
+    inputs = [v.type(name=v.name) for v in shared]
+    if not shared:
+        return list(outputs), []
+    return list(
+        graph_replace(outputs, dict(zip(shared, inputs, strict=True)), strict=False)
+    ), inputs
 
 
 def _concat(parts) -> pt.TensorVariable:

@@ -88,11 +88,11 @@ def find_map(
     point.update(fixed_values)
     point.update(_to_value_space(model, start or {}, point, "start"))
     problem = _problem_for(model, fixed_values, point)
-    z, n_iter, cert, stalled = _solve(problem, problem.ravel(point), tol, int(max_iter))
+    z, n_iter, cert, stop = _solve(problem, problem.ravel(point), tol, int(max_iter))
     converged = cert <= tol
     no_mode = False
     if not converged:
-        why, no_mode = _why_not_converged(problem, z, cert, stalled)
+        why, no_mode = _why_not_converged(problem, z, cert, stop)
         warnings.warn(
             f"find_map did not converge: certificate {cert:.3g} > tol {tol:.3g} after "
             f"{n_iter} iterations{why}",
@@ -123,9 +123,31 @@ def _problem_for(model: pm.Model, fixed_values: dict, point: dict) -> CompositeP
         setattr(model, _CACHE_ATTR, per_model)
     problem = per_model.get(key)
     if problem is None:
-        problem = per_model[key] = CompositeProblem(model, fixed_values, point)
+        problem = per_model[key] = _reused_problem(model, fixed_values, point)
     else:
         problem.set_fixed(fixed_values)
+    return problem
+
+
+def _reused_problem(model: pm.Model, fixed_values: dict, point: dict) -> CompositeProblem:
+    """The compiled problem of a model of the same structure fitted before (same graph, same
+    fixed variables, same shapes), rebound to this model's data; else a new one, stored
+    (:mod:`shrinkage.inference.compile_cache`)."""
+    from shrinkage.inference import compile_cache
+
+    structure = compile_cache.model_key(model)
+    if structure is None:
+        return CompositeProblem(model, fixed_values, point)
+    shapes = tuple((name, np.shape(value)) for name, value in point.items())
+    key = ("find_map", structure, tuple(sorted(fixed_values)), shapes)
+    cached = compile_cache.lookup(key)
+    if cached is not None:
+        try:
+            return cached.rebind(model, fixed_values, point)
+        except KeyError:
+            pass
+    problem = CompositeProblem(model, fixed_values, point)
+    compile_cache.store(key, problem)
     return problem
 
 
@@ -170,6 +192,11 @@ def _to_value_space(model: pm.Model, values: dict, point: dict, what: str) -> di
 
 
 # ---------------------------------------------------------------------- solver
+#: a FISTA step (1 / local Lipschitz constant) below this has collapsed: backtracking finds
+#: no descent at any sane length, as where the log-density grows without bound (no mode)
+STEP_COLLAPSED = 1e-15
+
+
 #: Progress of the solve. A stretch of iterations (an outer round of FISTA + Newton, or
 #: ``_WINDOW`` FISTA iterations) makes progress when the certificate halves or, unless the
 #: iterates are at the edge of the support, the objective falls by more than ``_FLAT``
@@ -206,8 +233,11 @@ def _progressed(phi_old: float, phi: float, cert_old: float, cert: float, edge: 
 def _solve(problem: CompositeProblem, z: np.ndarray, tol: float, max_iter: int):
     """Alternate FISTA rounds (find the face) and Newton polishes (solve on it).
 
-    Returns ``(z, n_iter, certificate, stalled)``; ``stalled`` when ``_STALL_ROUNDS`` rounds in
-    a row made no progress (see ``_progressed``) before the certificate reached ``tol``.
+    Stops at the certificate, the budget, a non-finite point, a collapsed step or a stall.
+    Returns ``(z, n_iter, certificate, stop)``; ``stop`` is ``"stalled"`` when
+    ``_STALL_ROUNDS`` rounds in a row made no progress (see ``_progressed``) before the
+    certificate reached ``tol``, ``"collapsed"`` when the FISTA step fell below
+    ``STEP_COLLAPSED``, else ``""``.
     """
     n_iter, patience, step = 0, 20, None
     log_idx = _log_coords(problem)
@@ -216,6 +246,8 @@ def _solve(problem: CompositeProblem, z: np.ndarray, tol: float, max_iter: int):
     while n_iter < max_iter:
         z, k, step, cert = _fista(problem, z, tol, max_iter - n_iter, patience, step, log_idx)
         n_iter += k
+        if step < STEP_COLLAPSED and cert > tol:
+            return z, n_iter, cert, "collapsed"
         if cert <= tol or n_iter >= max_iter:
             break
         z, k = _newton(problem, z, tol, min(50, max_iter - n_iter))
@@ -227,28 +259,42 @@ def _solve(problem: CompositeProblem, z: np.ndarray, tol: float, max_iter: int):
         edge = _at_edge(z, log_idx)
         flat_rounds = 0 if _progressed(phi_best, phi, cert_best, cert, edge) else flat_rounds + 1
         if flat_rounds >= _STALL_ROUNDS:
-            return z, n_iter, cert, True
+            return z, n_iter, cert, "stalled"
         phi_best, cert_best = min(phi_best, phi), min(cert_best, cert)
         patience *= 2
-    return z, n_iter, cert, False
+    return z, n_iter, cert, ""
 
 
-def _why_not_converged(problem: CompositeProblem, z: np.ndarray, cert: float, stalled: bool):
-    """The reason appended to the warning, and whether the posterior likely has no mode."""
+def _why_not_converged(problem: CompositeProblem, z: np.ndarray, cert: float, stop: str):
+    """The reason appended to the warning, and whether the posterior likely has no mode
+    (``stop`` as :func:`_solve` returns it: a stall or a collapsed step at the edge of the
+    support names the variables there)."""
     if not np.isfinite(cert):
         return (
             " (the log-density is not finite there: the posterior may have no mode, e.g. "
             "sigma -> 0 when the model can interpolate the data)",
             True,
         )
-    if not stalled:
+    if stop not in ("stalled", "collapsed"):
         return "", False
     edge = _edge_values(problem, z)
-    if edge:
+    if edge:  # a collapsed step: backtracking found no descent at any sane length
+        how = (
+            "stopped making progress with {}: the log-density likely grows"
+            if stop == "stalled"
+            else "the step length collapsed with {}: the log-density is not finite there, or grows"
+        )
         return (
-            f" and stopped making progress with {edge}: the log-density likely grows without "
-            "bound towards the edge of the support, so the posterior has no mode (e.g. sigma "
-            "-> 0 when the model can interpolate the data: n <= coefficients + 1)",
+            f" and {how.format(edge)} without bound towards the edge of the support, so the "
+            "posterior has no mode (e.g. sigma -> 0 when the model can interpolate the data: "
+            "n <= coefficients + 1)",
+            True,
+        )
+    if stop == "collapsed":
+        return (
+            " (the log-density is not finite there, or grows without bound so that the step "
+            "length collapsed: the posterior may have no mode, e.g. sigma -> 0 when the model "
+            "can interpolate the data)",
             True,
         )
     return (
