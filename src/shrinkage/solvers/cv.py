@@ -14,9 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._validation import check_positive_int
-from . import path as _path
 from .datafits import Logistic
-from .path import PathResult, path, predict_linear
+from .path import PathResult, path, path_prepared, predict_linear, setup_path
 
 __all__ = ["CVResult", "cv_path"]
 
@@ -92,7 +91,7 @@ def cv_path(
     n_folds = check_positive_int(n_folds, "n_folds")
     if n_folds < 2:
         raise ValueError(f"n_folds must be >= 2; got {n_folds}")
-    prob, grid, tol, max_iter = _path.setup_path(
+    prob, grid, tol, max_iter = setup_path(
         X, y, datafit, penalty, alphas, n_alphas, eps, fit_intercept, tol, max_iter
     )
     X, y = prob.X_orig, prob.y_orig
@@ -113,9 +112,7 @@ def cv_path(
     mean = errors.mean(axis=0)
     se = errors.std(axis=0, ddof=1) / np.sqrt(n_folds)
     i_min, i_1se = one_se_rule(grid, mean, se)
-    full = _path.path_prepared(
-        prob, penalty, grid.copy(), tol=tol, max_iter=max_iter, solver=solver
-    )
+    full = path_prepared(prob, penalty, grid.copy(), tol=tol, max_iter=max_iter, solver=solver)
     return CVResult(
         grid, mean, se, errors, float(grid[i_min]), float(grid[i_1se]), i_min, i_1se, full
     )
