@@ -269,7 +269,15 @@ def _why_not_converged(problem: CompositeProblem, z: np.ndarray, cert: float, st
     """The reason appended to the warning, and whether the posterior likely has no mode
     (``stop`` as :func:`_solve` returns it: a stall or a collapsed step at the edge of the
     support names the variables there)."""
+    edge = _edge_values(problem, z)
     if not np.isfinite(cert):
+        if edge:  # the same unbounded density, met where rounding turns it non-finite
+            return (
+                f" (the log-density is not finite there, with {edge}: it grows without bound "
+                "towards the edge of the support, so the posterior has no mode; e.g. sigma -> 0 "
+                "when the model can interpolate the data: n <= coefficients + 1)",
+                True,
+            )
         return (
             " (the log-density is not finite there: the posterior may have no mode, e.g. "
             "sigma -> 0 when the model can interpolate the data)",
@@ -277,7 +285,6 @@ def _why_not_converged(problem: CompositeProblem, z: np.ndarray, cert: float, st
         )
     if stop not in ("stalled", "collapsed"):
         return "", False
-    edge = _edge_values(problem, z)
     if edge:  # a collapsed step: backtracking found no descent at any sane length
         how = (
             "stopped making progress with {}: the log-density likely grows"
