@@ -98,3 +98,25 @@ def dask_client():
     yield client
     client.close()
     cluster.close()
+
+
+@pytest.fixture(autouse=True)
+def _pytensor_config_left_alone():
+    """A test that leaves PyTensor's global config changed fails (and the config is restored).
+
+    A leaked ``mode`` changes how every later model compiles, hence the draws of later tests
+    with fixed seeds: ``test_gibbs_matches_nuts[Laplace]`` failed in full runs only, after
+    three concurrent fits had left the Python VM as the default mode.
+    """
+    import pytensor
+
+    flags = ("mode", "cxx", "floatX")
+    before = {name: getattr(pytensor.config, name) for name in flags}
+    yield
+    changed = {k: v for k, v in before.items() if getattr(pytensor.config, k) is not v}
+    changed = {k: v for k, v in changed.items() if getattr(pytensor.config, k) != v}
+    if changed:
+        left = {k: getattr(pytensor.config, k) for k in changed}
+        for name, value in changed.items():
+            setattr(pytensor.config, name, value)
+        pytest.fail(f"the test left PyTensor's config changed: {left} (was {changed})")

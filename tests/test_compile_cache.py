@@ -4,6 +4,7 @@ import threading
 
 import numpy as np
 import pymc as pm
+import pytensor
 import pytest
 
 from shrinkage import priors
@@ -138,6 +139,7 @@ def test_concurrent_fits_of_one_structure_match_serial_fits():
     def run(k):
         results[k] = _draws(models[k])
 
+    mode = pytensor.config.mode
     threads = [threading.Thread(target=run, args=(k,)) for k in range(3)]
     for t in threads:
         t.start()
@@ -145,6 +147,9 @@ def test_concurrent_fits_of_one_structure_match_serial_fits():
         t.join()
     for k in range(3):
         _same(results[k], serial[k])
+    # unserialized, PyMC's change_flags in three threads left PyTensor's default mode on the
+    # Python VM (4 runs of 4), which changed the draws of every later pm.sample in the process
+    assert pytensor.config.mode is mode
     # no count of misses: a key computed while another thread's PyMC call has PyTensor's
     # global config changed for a moment can differ, which costs a compile, never a result
 

@@ -23,8 +23,11 @@ are compiled every time and not stored. The initial point, coords and
 dims are always taken from the model being fitted.
 
 The cache holds at most :func:`compile_cache_info` ``["maxsize"]`` models (least recently used
-first out; 8 by default) and is safe to use from several threads (two threads missing on
-the same key both compile; the second one's entry wins). Switch it off with the environment
+first out; 8 by default). Fits in several threads may use it: the keying, compiling and
+adapting of :func:`compiled_nutpie_model` run one thread at a time (PyTensor's global config is
+not thread-safe; PyMC changes it for moments while it compiles), the sampling in parallel.
+Other PyTensor compiles (``find_map``, ``sampler="pymc"``) are not serialized: run parallel
+fits of those in processes (joblib's default backend does). Switch it off with the environment
 variable ``SHRINKAGE_COMPILE_CACHE=0`` or :func:`set_compile_cache` (``enabled=False``): then
 every fit compiles, as before this cache existed (``benchmarks/compile_reuse.py`` measures
 both side by side). Only nutpie's numba backend is cached (the JAX backend freezes the data
@@ -59,6 +62,12 @@ _ENV = "SHRINKAGE_COMPILE_CACHE"
 _lock = threading.Lock()
 _entries: OrderedDict[tuple, Any] = OrderedDict()
 _state: dict[str, Any] = {"enabled": None, "maxsize": 8, "hits": 0, "misses": 0, "unkeyed": 0}
+# PyMC changes PyTensor's process-global config for moments while it builds and compiles
+# (``change_flags``), restoring what it saw on entry; two threads doing that at once leave the
+# other's value behind for good (pytensor.config.mode became the Python VM after three
+# concurrent fits; "PyTensor compilation isn't thread safe", pymc-devs/pymc#7819). Keying,
+# compiling and adapting are serialized; sampling itself still runs in parallel.
+_compile_lock = threading.RLock()
 
 
 def set_compile_cache(*, enabled: bool | None = None, maxsize: int | None = None) -> None:
@@ -133,6 +142,11 @@ def compiled_nutpie_model(model: pm.Model) -> tuple[Any, bool]:
     A hit is the cached compiled code with ``model``'s data, initial point, coords and dims;
     a miss compiles (``nutpie.compile_pymc_model``, PyMC's default backend) and stores it.
     """
+    with _compile_lock:  # PyTensor's config is process-global: one compile at a time
+        return _compiled_nutpie_model(model)
+
+
+def _compiled_nutpie_model(model: pm.Model) -> tuple[Any, bool]:
     import nutpie
 
     backend = _nutpie_backend()
