@@ -126,7 +126,7 @@ def floor_pass(X) -> np.ndarray:
     return compute(parts[0])[0]
 
 
-def fit_horseshoe(X, y, draws: int, tune: int):
+def fit_horseshoe(X, y, draws: int, tune: int | None, sampler: str = "auto"):
     import importlib.util
 
     if importlib.util.find_spec("shrinkage.outofcore.design") is None:
@@ -141,7 +141,9 @@ def fit_horseshoe(X, y, draws: int, tune: int):
     t0 = time.perf_counter()
     model = build_model(X, y, prior=RegularizedHorseshoe(), family="gaussian")
     t1 = time.perf_counter()
-    idata = sample(model, draws=draws, tune=tune, chains=2, random_seed=1, progressbar=False)
+    idata = sample(
+        model, draws=draws, tune=tune, chains=2, random_seed=1, progressbar=False, sampler=sampler
+    )
     post = idata["posterior"]
     beta = post["beta"].mean(("chain", "draw")).to_numpy()
     ess = az.ess(post.to_dataset()[["beta", "sigma", "tau"]])
@@ -224,6 +226,7 @@ def main() -> None:
     ap.add_argument("--draws", type=int, default=500)
     ap.add_argument("--tune", type=int, default=None, help="default: the sampler's")
     ap.add_argument("--fits", nargs="+", default=["i", "ii", "iii"])
+    ap.add_argument("--sampler", default="auto", help="sampler of (i) (auto: Gibbs out of core)")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
 
@@ -254,8 +257,8 @@ def main() -> None:
             _run(client, "(iii) logistic L1 MAP", lambda: fit_logistic(X, y01), X, rows,
                  lambda out: out[0].n_iter + 1)  # fmt: skip
         if "i" in args.fits:  # last: a NUTS compile would raise the client's resident memory
-            _run(client, "(i) reg. horseshoe", lambda: fit_horseshoe(X, y, args.draws, args.tune),
-                 X, rows, 1.3)  # fmt: skip
+            fit = lambda: fit_horseshoe(X, y, args.draws, args.tune, args.sampler)  # noqa: E731
+            _run(client, "(i) reg. horseshoe", fit, X, rows, 1.3)
         print(f"\nn = {args.rows:,}, p = {P}, {len(files)} files ({size:.2f} GB), "
               f"{args.workers} workers x 1 thread")  # fmt: skip
         print("\n".join(rows))

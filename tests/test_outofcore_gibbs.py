@@ -82,10 +82,8 @@ def test_collapsed_sweep_from_the_gram_equals_the_row_sweep():
         rows = collapsed_local_sweep(
             np.asfortranarray(Z), z, beta, lam, 0.8, 0.1, np.random.default_rng(9), c2=c2
         )
-        gram = collapsed_gram_sweep(
-            Xc.T @ Xc, Xc.T @ yc, float(yc @ yc), beta, lam, 0.8, 0.1,
-            np.random.default_rng(9), c2=c2,
-        )  # fmt: skip
+        stats = LinearGaussian.from_gram(Xc.T @ Xc, Xc.T @ yc, float(yc @ yc))
+        gram = collapsed_gram_sweep(stats, beta, lam, 0.8, 0.1, np.random.default_rng(9), c2=c2)
         # one sweep of 6 pairs: the two orders of summation differ by ~1e-14; 1e-10 catches a
         # wrong s_j or a missed update of X'r (which changes the draws at O(1))
         np.testing.assert_allclose(gram[0], rows[0], rtol=0, atol=1e-10)
@@ -125,11 +123,7 @@ def test_core_chain_from_the_statistics_repeats_the_rows(case):
 # -- the whole path on Dask -------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def data():
-    rng = np.random.default_rng(18)
-    n, p = 1500, 8
-    X = rng.standard_normal((n, p)) * [1, 2, 0.5, 1, 3, 1, 1, 0.2] + [0, 5, -1, 0, 2, 0, 1, 0]
-    w = np.array([1.0, 0, 0, 0.4, 0, -0.8, 0, 0])
-    y = X @ w + 2.0 + rng.standard_normal(n)
+    _, _, X, y = _centred(18, n=1500, p=8)
     return X, y, da.from_array(X, chunks=(400, 5)), da.from_array(y, chunks=400)
 
 
@@ -172,43 +166,3 @@ def test_auto_keeps_nuts_out_of_core_for_sets_it_may_not_pick(dask_client, data)
     _, _, Xd, yd = data
     model = build_model(Xd, yd, prior=priors.R2D2())
     assert _resolve_sampler("auto", get_spec(model)) != "gibbs"
-
-
-def _draws(dt) -> dict[str, np.ndarray]:
-    post = dt["posterior"]
-    out = {"sigma": post["sigma"].values, "intercept": post["intercept"].values}
-    for j in range(post["beta"].shape[-1]):
-        out[f"beta[{j}]"] = post["beta"].values[..., j]
-    return out
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("name", ["rhs", "ghs"])
-def test_gibbs_out_of_core_matches_nuts_in_memory(dask_client, data, name):
-    """Means and sds of out-of-core Gibbs vs in-memory NUTS (marginal form): within 4 MCSE.
-
-    z = (m_gibbs - m_nuts) / sqrt(mcse_gibbs^2 + mcse_nuts^2), ArviZ's MCSE (~ sd/sqrt(ESS)),
-    likewise for the sds; |z| <= 4 over 2 x 10 comparisons gives a false alarm ~1e-3 per
-    test (Bonferroni). Independent algorithms and seeds, so a shared bias cannot cancel. The
-    horseshoe is compared in ``test_outofcore_gaussian.py`` (its ``sampler="auto"`` out of
-    core is Gibbs now).
-    """
-    import arviz as az
-
-    X, y, Xd, yd = data
-    prior, groups = FAMILY[name]
-    kw = {"draws": 1000, "chains": 2, "progressbar": False}
-    mem = sample(build_model(X, y, prior=prior, groups=groups), random_seed=1, tune=500, **kw)
-    ooc = sample(build_model(Xd, yd, prior=prior, groups=groups), random_seed=2, **kw)
-    assert ooc["posterior"].attrs["inference_library"] == "shrinkage.gibbs"
-    assert mem["posterior"].attrs["inference_library"] != "shrinkage.gibbs"
-    a_all, b_all = _draws(ooc), _draws(mem)
-    bad = []
-    for key in a_all:
-        a, b = a_all[key], b_all[key]
-        for stat, method in ((np.mean, "mean"), (np.std, "sd")):
-            se = np.hypot(az.mcse(a, method=method), az.mcse(b, method=method))
-            z = float((stat(a) - stat(b)) / se)
-            if abs(z) > 4:
-                bad.append((key, method, z))
-    assert not bad, bad

@@ -207,9 +207,8 @@ class HorseshoeUpdates(Updates):
             s2 = sig.sigma2
             if data.X is None:  # out of core: the same sweep from X'X, X'y, y'y
                 beta, self.lam, rss = collapsed_gram_sweep(
-                    data.XtX, data.Xty, data.yty, beta, self.lam, s2, self.tau**2 / s2, rng,
-                    c2=self.c2 / s2,
-                )  # fmt: skip
+                    data, beta, self.lam, s2, self.tau**2 / s2, rng, c2=self.c2 / s2
+                )
             else:
                 beta, self.lam, resid = collapsed_local_sweep(
                     data.Xf, data.y, beta, self.lam, s2, self.tau**2 / s2, rng,

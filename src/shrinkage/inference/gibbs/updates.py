@@ -208,33 +208,26 @@ def collapsed_local_sweep(
 
 
 def collapsed_gram_sweep(
-    XtX: np.ndarray,
-    Xty: np.ndarray,
-    yty: float,
-    beta: np.ndarray,
-    lam: np.ndarray,
-    sigma2: float,
-    tau2: float,
-    rng: np.random.Generator,
-    c2: float = np.inf,
-    width: float = 2.0,
-) -> tuple[np.ndarray, np.ndarray, float]:
-    """:func:`collapsed_local_sweep` from the centred statistics ``X'X``, ``X'y``, ``y'y``.
+    data: Any, beta: np.ndarray, lam: np.ndarray, sigma2: float, tau2: float,
+    rng: np.random.Generator, c2: float = np.inf, width: float = 2.0,
+) -> tuple[np.ndarray, np.ndarray, float]:  # fmt: skip
+    """:func:`collapsed_local_sweep` from the centred statistics of ``data``.
 
-    The sweep reads the rows only through ``s = x_j'r`` and ``q = ||x_j||^2``; it keeps
-    ``X'r = X'y - X'X beta`` instead of ``r`` (after ``beta_j -> beta_j'``,
-    ``X'r += (beta_j - beta_j') X'x_j``), so ``q = (X'X)_jj`` and ``s = (X'r)_j + q beta_j``:
-    the same conditionals, O(p^2) per sweep whatever ``n``. Returns new ``(beta, lam)`` and the
-    residual sum of squares :func:`gram_rss`.
+    ``data``: a :class:`~shrinkage.inference.linear_gaussian.LinearGaussian` holding ``X'X``,
+    ``X'y``, ``y'y`` (``XtX``, ``Xty``, ``yty``). The sweep reads the rows only through
+    ``s = x_j'r`` and ``q = ||x_j||^2``; it keeps ``X'r = X'y - X'X beta`` instead of ``r``
+    (after ``beta_j -> beta_j'``, ``X'r += (beta_j - beta_j') X'x_j``), so ``q = (X'X)_jj``
+    and ``s = (X'r)_j + q beta_j``: the same conditionals, O(p^2) per sweep whatever ``n``.
+    Returns new ``(beta, lam)`` and the residual sum of squares (:func:`gram_rss`).
     """
     beta = np.array(beta, dtype=np.float64)
     log_lam = np.log(lam)
-    XtX = np.ascontiguousarray(XtX, dtype=np.float64)
-    xtr = Xty - XtX @ beta
+    XtX = np.ascontiguousarray(data.XtX, dtype=np.float64)
+    xtr = data.Xty - XtX @ beta
     inv_c2 = 0.0 if np.isinf(c2) else 1.0 / c2
     _seed(int(rng.integers(2**31 - 1)))
     _collapsed_sweep_gram(XtX, xtr, beta, log_lam, sigma2, tau2, inv_c2, width, 20)
-    return beta, np.exp(log_lam), gram_rss(XtX, Xty, yty, beta)
+    return beta, np.exp(log_lam), gram_rss(XtX, data.Xty, data.yty, beta)
 
 
 def gram_rss(XtX: np.ndarray, Xty: np.ndarray, yty: float, beta: np.ndarray) -> float:
