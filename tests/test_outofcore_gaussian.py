@@ -87,13 +87,6 @@ def test_non_gaussian_family_names_the_alternatives(dask_client, data):
         build_model(Xd, yd, prior=priors.Laplace(1.0), family="student_t")
 
 
-def test_row_sweeping_gibbs_is_refused(dask_client, data):
-    _, _, Xd, yd = data
-    model = build_model(Xd, yd, prior=priors.Horseshoe())
-    with pytest.raises(ValueError, match=r"sweep over the rows.*not available out of core"):
-        sample(model, draws=10, tune=10, chains=1, sampler="gibbs")
-
-
 def test_marginal_likelihood_from_the_statistics(dask_client, data):
     """The collapsed likelihood and its gradient from GramStats equal those from the rows."""
     from shrinkage.inference.marginal.op import MarginalGaussian, marginal_logp_grad
@@ -195,23 +188,36 @@ def _draws(dt) -> dict[str, np.ndarray]:
     return out
 
 
+SAMPLED = {
+    "hs": (priors.Horseshoe(), None),
+    "rhs": (priors.RegularizedHorseshoe(), None),
+    "ghs": (priors.GroupHorseshoe(), GROUPS),
+    "lap": (priors.Laplace(0.3), None),
+}
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("prior", [priors.Horseshoe(), priors.Laplace(0.3)], ids=["hs", "lap"])
-def test_posterior_from_dask_matches_in_memory(dask_client, data, prior):
+@pytest.mark.parametrize("name", list(SAMPLED))
+def test_posterior_from_dask_matches_in_memory(dask_client, data, name):
     """Means and sds agree within Monte Carlo error.
 
     z = (m_dask - m_mem) / sqrt(mcse_dask^2 + mcse_mem^2) with ArviZ's MCSE (sd/sqrt(ESS)), and
     likewise for the sds; |z| <= 4 over ~2 x 10 comparisons gives a false alarm ~1e-3 per test
     (Bonferroni). The two fits are independent chains (different seeds) with the default
-    forms: the marginal form for the horseshoe (p-space: from the rows' QR in memory, from the
-    Gram's Cholesky out of core), NUTS on the sufficient statistics for the Laplace prior.
+    samplers: for the horseshoe family NUTS on the marginal form in memory (``p <= n``) and
+    Gibbs from the statistics out of core (``sampler="auto"`` out of core), so independent
+    algorithms too; Gibbs for the Laplace prior (``p <= min(n, 500)``), from the rows in memory
+    and from ``X'X`` out of core.
     """
     import arviz as az
 
     X, y, Xd, yd = data
+    prior, groups = SAMPLED[name]
     kw = {"draws": 1000, "tune": 500, "chains": 2, "progressbar": False}
-    mem = _draws(sample(build_model(X, y, prior=prior), random_seed=1, **kw))
-    ooc = _draws(sample(build_model(Xd, yd, prior=prior), random_seed=2, **kw))
+    mem = sample(build_model(X, y, prior=prior, groups=groups), random_seed=1, **kw)
+    ooc = sample(build_model(Xd, yd, prior=prior, groups=groups), random_seed=2, **kw)
+    assert ooc["posterior"].attrs["inference_library"] == "shrinkage.gibbs"
+    mem, ooc = _draws(mem), _draws(ooc)
     bad = []
     for key in mem:
         a, b = ooc[key], mem[key]

@@ -86,7 +86,9 @@ def sample(
         with a horseshoe-family prior and more features than rows, ``p > n``, where NUTS is
         slow and divergent; or with a Gaussian, Laplace, elastic-net or Bayesian-lasso prior
         and ``p <= min(n, 500)``, where the blocked Gibbs draw of ``beta`` is several times
-        faster per effective draw); otherwise nutpie when installed, else PyMC's NUTS.
+        faster per effective draw; or with any of those priors on out-of-core data, where
+        Gibbs runs from ``X'X`` in seconds and NUTS compiles for minutes); otherwise nutpie
+        when installed, else PyMC's NUTS.
     target_accept : float, optional
         NUTS target acceptance; default per prior (0.99 for the horseshoe family, 0.9
         otherwise), 0.8 for the marginal form. Ignored by the Gibbs sampler.

@@ -60,6 +60,16 @@ moves little per sweep, and more local sweeps per global step do not help (measu
 ``docs/sampling.md``, "Why the priors' sampler defaults are what they are").
 The flat intercept is integrated out of steps (1)-(2) by centring and rotating onto
 ``1``-perp (hence ``n - 1`` rows). Every step leaves the posterior invariant exactly.
+
+Out of core (``X`` a :class:`~shrinkage.outofcore.GramStats`, ``y`` None) every step runs
+from the centred statistics ``S_xx = X_c'X_c``, ``S_xy``, ``S_yy``, which are exactly the Gram
+of the ``n - 1`` rotated rows: the Rue draw and the Rue-form marginal (``log det M`` by
+Sylvester, ``Q = S_yy - b'B^{-1}b`` by Woodbury; :mod:`shrinkage.inference.linear_gaussian`)
+already need only them; the collapsed ``(lam_j, beta_j)`` sweep keeps ``X'r`` in place of the
+residual ``r`` (:func:`.updates.collapsed_gram_sweep`), and ``sigma``'s residual sums of squares
+and the noise-scale move's ``r_L'r_L``, ``r_L'f_S``, ``f_S'f_S`` are quadratic forms in ``S_xx``.
+Same conditionals, the same chain to rounding; O(p^2)-O(p^3) per sweep whatever ``n``. Only
+the pointwise log-likelihood needs the rows (not computed).
 """
 
 from __future__ import annotations
@@ -202,11 +212,6 @@ def gibbs_sample(
     """
     if hasattr(X, "xtx"):  # out of core: the centred statistics stand for X and y
         n, p = X.n, X.xtx.shape[0]
-        if issubclass(UPDATES.get(prior, Updates), HorseshoeUpdates):
-            raise ValueError(
-                f"the Gibbs updates of {prior!r} sweep over the rows (single-site slice "
-                "moves): not available out of core; use NUTS (sampler='auto')"
-            )
     else:
         X = as_float_matrix(X, "X")
         y = as_float_vector(y, "y")

@@ -5,7 +5,9 @@ global scale ``tau`` is slice-sampled on its marginal with ``beta`` integrated o
 Orenstein & Bhattacharya 2020; see :mod:`.priors` for the log-target), the local scales by a
 collapsed ``(lam_j, beta_j)`` sweep or an exact slice step, plus moves along the directions the
 one-at-a-time updates cross slowly (``interweave_tau``, ``_scale_line_step``,
-``noise_scale_move``).
+``noise_scale_move``). Out of core (``data.X is None``) each of them runs from the centred
+statistics ``X'X``, ``X'y``, ``y'y`` (:func:`.updates.collapsed_gram_sweep`, :func:`_split_fit`;
+the marginal's kernel is the Rue form already): the same conditionals, the same chain.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ import numpy as np
 
 from shrinkage.inference.gibbs.priors import Updates
 from shrinkage.inference.gibbs.updates import (
+    collapsed_gram_sweep,
     collapsed_local_sweep,
+    gram_rss,
     halfcauchy_precision_slice,
     slice_sample,
 )
@@ -198,16 +202,23 @@ class HorseshoeUpdates(Updates):
         return 0.0
 
     def update(self, data, beta, sig, rng):
+        fit = None
         for _ in range(int(self.params.get("local_sweeps", 1))):
             s2 = sig.sigma2
-            beta, self.lam, resid = collapsed_local_sweep(
-                data.Xf, data.y, beta, self.lam, s2, self.tau**2 / s2, rng, c2=self.c2 / s2,
-                col_sq=data.col_sq,
-            )  # fmt: skip
+            if data.X is None:  # out of core: the same sweep from X'X, X'y, y'y
+                beta, self.lam, rss = collapsed_gram_sweep(
+                    data, beta, self.lam, s2, self.tau**2 / s2, rng, c2=self.c2 / s2
+                )
+            else:
+                beta, self.lam, resid = collapsed_local_sweep(
+                    data.Xf, data.y, beta, self.lam, s2, self.tau**2 / s2, rng,
+                    c2=self.c2 / s2, col_sq=data.col_sq,
+                )  # fmt: skip
+                rss, fit = float(resid @ resid), data.y - resid
             if sig.sampled:
-                self._sigma_given_beta(float(resid @ resid), sig, rng)
+                self._sigma_given_beta(rss, sig, rng)
         self.interweave_tau(self._tau_scale(sig.sigma2), rng)
-        return self.noise_scale_move(data, beta, sig, rng, fit=data.y - resid)
+        return self.noise_scale_move(data, beta, sig, rng, fit=fit)
 
     def noise_scale_move(self, data, beta, sig, rng, fit=None):
         """Scale ``tau`` and the bulk of ``beta`` together, ``sigma^2`` integrated out.
@@ -274,14 +285,11 @@ class HorseshoeUpdates(Updates):
         ``m`` a 1-D trapezoid sum in ``x = log sigma^2`` around the mode of its integrand (an
         inverse-gamma kernel of width ~sqrt(2/N); the grid spans +-10 widths). ``RSS(a) =
         ||r_L - e^{a/2} f_S||^2`` (``r_L = y - X_L beta_L``, ``f_S = X_S beta_S``) is quadratic
-        in ``e^{a/2}``, so each evaluation is O(|L|) after one O(n p) product.
+        in ``e^{a/2}``, so each evaluation is O(|L|) after one O(n p) product (O(p^2) from
+        the statistics out of core, :func:`_split_fit`).
         """
         in_s = ~held[self._coef_local()]
-        fit_held = data.X[:, ~in_s] @ beta[~in_s]
-        fit = data.X @ beta if fit is None else fit
-        fit_s = fit - fit_held  # no copy of the (n, p) design for the large set S
-        r_held = data.y - fit_held
-        rr, rf, ff = float(r_held @ r_held), float(r_held @ fit_s), float(fit_s @ fit_s)
+        rr, rf, ff = _split_fit(data, beta, in_s, fit)
         log_lam = np.log(self.lam[held])
         c2 = self._held_c2()
         tau_scale, log_tau, n_rows = self._tau_scale(1.0), np.log(self.tau), sig.n_rows
@@ -344,6 +352,27 @@ class HorseshoeUpdates(Updates):
 
     def stats(self):
         return {"slice_evals": self.n_evals}
+
+
+def _split_fit(data, beta, in_s, fit=None) -> tuple[float, float, float]:
+    """``(r_L'r_L, r_L'f_S, f_S'f_S)``, ``r_L = y - X_L beta_L``, ``f_S = X_S beta_S``.
+
+    From the rows, or (``data.X is None``, out of core) from ``G = X'X``, ``X'y``, ``y'y``
+    with ``b_L``, ``b_S`` the coefficients zeroed outside ``L``, ``S``:
+    ``r_L'r_L = y'y - 2 b_L'X'y + b_L'G b_L``, ``r_L'f_S = b_S'X'y - b_L'G b_S``,
+    ``f_S'f_S = b_S'G b_S``. ``fit``: ``X beta`` if the caller has it (rows only).
+    """
+    if data.X is None:
+        b_s = np.where(in_s, beta, 0.0)
+        b_l = beta - b_s
+        g_s = data.XtX @ b_s
+        rr = gram_rss(data.XtX, data.Xty, data.yty, b_l)
+        return rr, float(b_s @ data.Xty - b_l @ g_s), float(b_s @ g_s)
+    fit_held = data.X[:, ~in_s] @ beta[~in_s]
+    fit = data.X @ beta if fit is None else fit
+    fit_s = fit - fit_held  # no copy of the (n, p) design for the large set S
+    r_held = data.y - fit_held
+    return float(r_held @ r_held), float(r_held @ fit_s), float(fit_s @ fit_s)
 
 
 class GroupHorseshoeUpdates(HorseshoeUpdates):

@@ -9,7 +9,8 @@ All updates leave their target invariant exactly (no approximation, no tuning du
   ``eta ~ Gamma(a, rate m)`` truncated to ``eta < (1-u)/u`` (exact inverse CDF).
 * :func:`collapsed_local_sweep` -- single-site (numba) update of each ``(lam_j, beta_j)``:
   ``log lam_j`` slice-sampled with ``beta_j`` integrated out, then ``beta_j`` exactly
-  (horseshoe and regularized horseshoe).
+  (horseshoe and regularized horseshoe); :func:`collapsed_gram_sweep` is the same update from
+  ``X'X``, ``X'y``, ``y'y`` (out of core).
 """
 
 from __future__ import annotations
@@ -119,36 +120,56 @@ def _axpy_col(Xf, j, a, r):
 
 
 @numba.njit(cache=True)
+def _collapsed_pair(s, q, x0, sigma2, tau2, inv_c2, width, max_steps):
+    """New ``(log lam_j, beta_j)`` from ``s = x_j'(y - X_{-j} beta_{-j})``, ``q = ||x_j||^2``."""
+    s2 = s * s
+    new_x = x0
+    level = _collapsed_logp(x0, s2, q, sigma2, tau2, inv_c2) - np.random.exponential()
+    left = x0 - width * np.random.uniform()
+    right = left + width
+    jl = int(max_steps * np.random.uniform())
+    kr = max_steps - 1 - jl
+    while jl > 0 and _collapsed_logp(left, s2, q, sigma2, tau2, inv_c2) > level:
+        left -= width
+        jl -= 1
+    while kr > 0 and _collapsed_logp(right, s2, q, sigma2, tau2, inv_c2) > level:
+        right += width
+        kr -= 1
+    for _ in range(200):
+        x1 = left + (right - left) * np.random.uniform()
+        if _collapsed_logp(x1, s2, q, sigma2, tau2, inv_c2) > level:
+            new_x = x1
+            break
+        if x1 < x0:
+            left = x1
+        else:
+            right = x1
+    w = 1.0 / (1.0 / (tau2 * np.exp(2.0 * new_x)) + inv_c2)
+    prec = q + 1.0 / w
+    return new_x, s / prec + np.sqrt(sigma2 / prec) * np.random.standard_normal()
+
+
+@numba.njit(cache=True)
 def _collapsed_sweep(Xf, resid, beta, log_lam, col_sq, sigma2, tau2, inv_c2, width, max_steps):
     p = Xf.shape[1]
     for j in range(p):
         q = col_sq[j]
         s = _dot_col(Xf, j, resid) + q * beta[j]  # x_j'(resid + x_j beta_j)
-        s2, x0 = s * s, log_lam[j]
-        level = _collapsed_logp(x0, s2, q, sigma2, tau2, inv_c2) - np.random.exponential()
-        left = x0 - width * np.random.uniform()
-        right = left + width
-        jl = int(max_steps * np.random.uniform())
-        kr = max_steps - 1 - jl
-        while jl > 0 and _collapsed_logp(left, s2, q, sigma2, tau2, inv_c2) > level:
-            left -= width
-            jl -= 1
-        while kr > 0 and _collapsed_logp(right, s2, q, sigma2, tau2, inv_c2) > level:
-            right += width
-            kr -= 1
-        for _ in range(200):
-            x1 = left + (right - left) * np.random.uniform()
-            if _collapsed_logp(x1, s2, q, sigma2, tau2, inv_c2) > level:
-                log_lam[j] = x1
-                break
-            if x1 < x0:
-                left = x1
-            else:
-                right = x1
-        w = 1.0 / (1.0 / (tau2 * np.exp(2.0 * log_lam[j])) + inv_c2)
-        prec = q + 1.0 / w
-        new = s / prec + np.sqrt(sigma2 / prec) * np.random.standard_normal()
+        log_lam[j], new = _collapsed_pair(s, q, log_lam[j], sigma2, tau2, inv_c2, width, max_steps)
         _axpy_col(Xf, j, beta[j] - new, resid)
+        beta[j] = new
+
+
+@numba.njit(cache=True)
+def _collapsed_sweep_gram(XtX, xtr, beta, log_lam, sigma2, tau2, inv_c2, width, max_steps):
+    p = XtX.shape[0]
+    for j in range(p):
+        q = XtX[j, j]
+        s = xtr[j] + q * beta[j]  # x_j'(resid + x_j beta_j), resid's X' image kept in xtr
+        log_lam[j], new = _collapsed_pair(s, q, log_lam[j], sigma2, tau2, inv_c2, width, max_steps)
+        d = beta[j] - new
+        for i in range(p):
+            xtr[i] += d * XtX[i, j]
         beta[j] = new
 
 
@@ -184,3 +205,31 @@ def collapsed_local_sweep(
     _seed(int(rng.integers(2**31 - 1)))
     _collapsed_sweep(Xf, resid, beta, log_lam, col_sq, sigma2, tau2, inv_c2, width, 20)
     return beta, np.exp(log_lam), resid
+
+
+def collapsed_gram_sweep(
+    data: Any, beta: np.ndarray, lam: np.ndarray, sigma2: float, tau2: float,
+    rng: np.random.Generator, c2: float = np.inf, width: float = 2.0,
+) -> tuple[np.ndarray, np.ndarray, float]:  # fmt: skip
+    """:func:`collapsed_local_sweep` from the centred statistics of ``data``.
+
+    ``data``: a :class:`~shrinkage.inference.linear_gaussian.LinearGaussian` holding ``X'X``,
+    ``X'y``, ``y'y`` (``XtX``, ``Xty``, ``yty``). The sweep reads the rows only through
+    ``s = x_j'r`` and ``q = ||x_j||^2``; it keeps ``X'r = X'y - X'X beta`` instead of ``r``
+    (after ``beta_j -> beta_j'``, ``X'r += (beta_j - beta_j') X'x_j``), so ``q = (X'X)_jj``
+    and ``s = (X'r)_j + q beta_j``: the same conditionals, O(p^2) per sweep whatever ``n``.
+    Returns new ``(beta, lam)`` and the residual sum of squares (:func:`gram_rss`).
+    """
+    beta = np.array(beta, dtype=np.float64)
+    log_lam = np.log(lam)
+    XtX = np.ascontiguousarray(data.XtX, dtype=np.float64)
+    xtr = data.Xty - XtX @ beta
+    inv_c2 = 0.0 if np.isinf(c2) else 1.0 / c2
+    _seed(int(rng.integers(2**31 - 1)))
+    _collapsed_sweep_gram(XtX, xtr, beta, log_lam, sigma2, tau2, inv_c2, width, 20)
+    return beta, np.exp(log_lam), gram_rss(XtX, data.Xty, data.yty, beta)
+
+
+def gram_rss(XtX: np.ndarray, Xty: np.ndarray, yty: float, beta: np.ndarray) -> float:
+    """``||y - X beta||^2 = y'y - 2 beta'X'y + beta'X'X beta`` from the statistics (>= 1e-300)."""
+    return max(float(yty - 2.0 * beta @ Xty + beta @ XtX @ beta), 1e-300)
