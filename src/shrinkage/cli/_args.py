@@ -1,12 +1,27 @@
-"""Argument types for the subcommands' numeric options: bad values exit 2 with argparse's
-``shrinkage COMMAND: error: argument --NAME: ...`` before anything runs."""
+"""What the subcommands' parsers share: argument types for numeric options (bad values exit 2
+with argparse's ``shrinkage COMMAND: error: argument --NAME: ...`` before anything runs) and
+the help formatter."""
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
 
-__all__ = ["SEED_MAX", "int_at_least", "seed"]
+__all__ = ["SEED_MAX", "DefaultsFormatter", "int_at_least", "seed"]
+
+
+class DefaultsFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Appends ``(default: ...)`` to each option's help, except where there is nothing to say
+    (flags, repeatable options, required options) or the help states the default itself."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        default = action.default
+        nothing = default is None or default is False or default is argparse.SUPPRESS
+        if nothing or action.nargs == 0 or default == [] or "default" in text:
+            return text
+        return super()._get_help_string(action)
+
 
 #: numpy's and PyMC's seeds are unsigned 32-bit integers
 SEED_MAX = 2**32 - 1

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from shrinkage.cli._args import int_at_least
+from shrinkage.cli._args import DefaultsFormatter, int_at_least
 from shrinkage.cli._args import seed as seed_type
 from shrinkage.cli._interrupt import Interrupts, abandon
 from shrinkage.cli._output import OutputError, OutputFolder
@@ -316,7 +316,7 @@ def add_demo_parser(subparsers) -> argparse.ArgumentParser:
             "cross-check, zero clustering, intervals of retained features and the LOO "
             "comparison; write a report folder (summary.md / summary.html and PNG plots)."
         ),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=DefaultsFormatter,
     )
     demo.add_argument(
         "--out",

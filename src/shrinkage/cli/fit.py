@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from shrinkage.cli._args import int_at_least
+from shrinkage.cli._args import DefaultsFormatter, int_at_least
 from shrinkage.cli._args import seed as seed_type
 from shrinkage.cli._csv import parse_sep, read_data, refuse_stray_text
 from shrinkage.cli._dask_fit import wants_dask
@@ -69,19 +69,6 @@ class FitInputError(ValueError):
     """A problem with the user's file or options, reported without a traceback."""
 
 
-class _DefaultsFormatter(argparse.ArgumentDefaultsHelpFormatter):
-    """Appends ``(default: ...)`` to each option's help, except where there is nothing to say
-    (flags, repeatable options, required options) or the help states the default itself."""
-
-    def _get_help_string(self, action: argparse.Action) -> str | None:
-        text = action.help or ""
-        default = action.default
-        nothing = default is None or default is False or default is argparse.SUPPRESS
-        if nothing or default == [] or "default" in text:
-            return text
-        return super()._get_help_string(action)
-
-
 def add_fit_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Add the ``fit`` subcommand to an ``argparse`` subparsers object; return its parser."""
     p = subparsers.add_parser(
@@ -93,7 +80,7 @@ def add_fit_parser(subparsers: Any) -> argparse.ArgumentParser:
             "categorical groups) and write the diagnostics report (Markdown, HTML, CSV, PNG "
             "plots) to --out. Ctrl-C stops the run (exit code 130) without writing a report."
         ),
-        formatter_class=_DefaultsFormatter,
+        formatter_class=DefaultsFormatter,
     )
     p.add_argument(
         "data",

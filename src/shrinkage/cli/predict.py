@@ -31,6 +31,7 @@ from typing import Any
 
 import pandas as pd
 
+from shrinkage.cli._args import DefaultsFormatter
 from shrinkage.cli._csv import parse_sep, read_data, refuse_stray_text
 from shrinkage.cli._interrupt import Interrupts, abandon
 from shrinkage.cli.fit import refuse_missing
@@ -51,7 +52,7 @@ def add_predict_parser(subparsers: Any) -> argparse.ArgumentParser:
             "Posterior predictive mean, sd and interval (probabilities for logistic fits) for "
             "each row of NEW.csv, from the fit that 'shrinkage fit' saved in FIT_DIR."
         ),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        formatter_class=DefaultsFormatter,
     )
     p.add_argument("fit_dir", metavar="FIT_DIR", help="report folder written by 'shrinkage fit'")
     p.add_argument("data", metavar="NEW.csv", help="CSV file with the fit's predictor columns")

@@ -265,6 +265,11 @@ def _solve(problem: CompositeProblem, z: np.ndarray, tol: float, max_iter: int):
     return z, n_iter, cert, ""
 
 
+# the parts of the no-mode messages (tests match them)
+_UNBOUNDED = "grows without bound towards the edge of the support, so the posterior has no mode"
+_INTERPOLATES = "e.g. sigma -> 0 when the model can interpolate the data"
+
+
 def _why_not_converged(problem: CompositeProblem, z: np.ndarray, cert: float, stop: str):
     """The reason appended to the warning, and whether the posterior likely has no mode
     (``stop`` as :func:`_solve` returns it: a stall or a collapsed step at the edge of the
@@ -273,14 +278,12 @@ def _why_not_converged(problem: CompositeProblem, z: np.ndarray, cert: float, st
     if not np.isfinite(cert):
         if edge:  # the same unbounded density, met where rounding turns it non-finite
             return (
-                f" (the log-density is not finite there, with {edge}: it grows without bound "
-                "towards the edge of the support, so the posterior has no mode; e.g. sigma -> 0 "
-                "when the model can interpolate the data: n <= coefficients + 1)",
+                f" (the log-density is not finite there, with {edge}: it {_UNBOUNDED}; "
+                f"{_INTERPOLATES}: n <= coefficients + 1)",
                 True,
             )
         return (
-            " (the log-density is not finite there: the posterior may have no mode, e.g. "
-            "sigma -> 0 when the model can interpolate the data)",
+            f" (the log-density is not finite there: the posterior may have no mode, {_INTERPOLATES})",
             True,
         )
     if stop not in ("stalled", "collapsed"):
@@ -292,16 +295,14 @@ def _why_not_converged(problem: CompositeProblem, z: np.ndarray, cert: float, st
             else "the step length collapsed with {}: the log-density is not finite there, or grows"
         )
         return (
-            f" and {how.format(edge)} without bound towards the edge of the support, so the "
-            "posterior has no mode (e.g. sigma -> 0 when the model can interpolate the data: "
-            "n <= coefficients + 1)",
+            f" and {how.format(edge)}{_UNBOUNDED.removeprefix('grows')} "
+            f"({_INTERPOLATES}: n <= coefficients + 1)",
             True,
         )
     if stop == "collapsed":
         return (
             " (the log-density is not finite there, or grows without bound so that the step "
-            "length collapsed: the posterior may have no mode, e.g. sigma -> 0 when the model "
-            "can interpolate the data)",
+            f"length collapsed: the posterior may have no mode, {_INTERPOLATES})",
             True,
         )
     return (
