@@ -110,3 +110,22 @@ def test_model_with_data_arguments_is_refused():
     model = build_model(X, ys["poisson"], prior=Laplace(1.0), family="poisson")
     with pytest.raises(TypeError, match=r"\['prior'\] from the model"):
         cross_check(model, prior=Laplace(1.0))
+
+
+class _MisMappedLaplace(Laplace):
+    """A Laplace prior whose penalty mapping is wrong by a factor 2 (its density is right)."""
+
+    def penalty_alpha(self, sigma, n, **kwargs):
+        return {"alpha": 2.0 * super().penalty_alpha(sigma, n, **kwargs)["alpha"]}
+
+
+def test_wrong_penalty_mapping_is_caught_by_the_prior_density(dask_client):
+    # both solvers use the prior's mapping, so they agree with each other; the certificate of
+    # -log p(beta | y) with the prior's own PyMC density must flag the point
+    X, _, ys = _data(n=1500)
+    dX, dy = da.from_array(X, chunks=(400, 6)), da.from_array(ys["bernoulli"], chunks=400)
+    out = cross_check(dX, dy, prior=_MisMappedLaplace(0.05), family="bernoulli")
+    assert out.max_abs_diff <= ATOL and out.passed is False
+    assert "penalty mapping disagrees with its density" in str(out)
+    good = cross_check(dX, dy, prior=Laplace(0.05), family="bernoulli")
+    assert good.passed and "posterior" in good.certificates["find_map"]

@@ -13,8 +13,12 @@ columns, as the in-memory design does):
 
 each certified by the largest KKT violation at its final point, from a full pass. The penalty
 is the prior's (``prior.penalty_alpha(1, n, loss_scale=1)``: ``c = 1`` for these families, as
-in memory). The check passes when both sides certify and agree within ``tol`` with the same
-zeros (or reach the same objective: several minimizers). scikit-learn and ``pm.find_MAP`` need
+in memory), so both sides share that mapping; the mapping itself is checked at the first side's
+point by the KKT violation of ``-log p(beta | y)`` with the prior's own PyMC density and the
+likelihood's gradient from one more pass (:mod:`._prior_kkt`), as ``find_map``'s certificate
+is in memory. The check passes when both sides certify, the posterior is stationary there, and
+the sides agree within ``tol`` with the same zeros (or reach the same objective: several
+minimizers). scikit-learn and ``pm.find_MAP`` need
 the rows in memory: their columns are empty and the notes say so.
 """
 
@@ -36,6 +40,11 @@ __all__ = ["glm_cross_check"]
 #: error is about KKT / (smallest curvature of the objective on the support), ~1e-9 here for
 #: standardized columns: far inside any ``tol`` of the comparison (default 1e-6).
 KKT_TOL = 1e-10
+#: Largest accepted KKT violation of ``-log p(beta | y)`` (prior's density, row-averaged) at
+#: the first side's MAP: with a right prior -> penalty mapping it equals that side's own KKT
+#: (<= KKT_TOL) up to rounding of the n-row sums; 100 x KKT_TOL leaves room for that rounding
+#: while a wrong mapping shows at the size of the penalty's alpha (>= 1e-6 in practice).
+POSTERIOR_TOL = 1e-8
 #: Newton steps allowed to the first side (it needs ~5-10 on well-posed problems)
 MAX_NEWTON = 100
 
@@ -128,6 +137,7 @@ def glm_cross_check(
                         max_iter=MAX_NEWTON, **common)  # fmt: skip
         penalty = getattr(penalties, kind)(**args)
         side2 = fista_map(X, y, family.name, penalty, max_passes=max_passes, **common)
+    post = _posterior_certificate(X, y, prior, family, side1, kwargs.get("groups"), fit_intercept)
     columns = {"find_map": side1.coef, "solvers": side2.coef}
     intercepts = {"find_map": np.float64(side1.intercept), "solvers": np.float64(side2.intercept)}
     max_diff, zeros, passed = _common.compare(columns, intercepts, tol)
@@ -137,6 +147,7 @@ def glm_cross_check(
         for f in (
             _failure("find_map", side1, "proximal Newton", f"max_iter={MAX_NEWTON} Newton steps"),
             _failure("solvers", side2, "FISTA", f"max_passes={max_passes}"),
+            _posterior_failure(post),
         )
         if f is not None
     ]
@@ -156,7 +167,8 @@ def glm_cross_check(
         zero_sets_agree=zeros,
         objectives=objectives,
         certificates={
-            "find_map": f"{side1.solver.certificate:.2g} (KKT from a pass, proximal Newton)",
+            "find_map": f"{side1.solver.certificate:.2g} (KKT from a pass, proximal Newton); "
+            f"posterior {post:.2g} (KKT of -log p(beta | y) with the prior's PyMC density)",
             "solvers": f"{side2.solver.certificate:.2g} (KKT from a pass, FISTA)",
         },
         sigma=1.0,
@@ -168,6 +180,34 @@ def glm_cross_check(
         map_result=side1,
         non_unique=non_unique,
         failure="; ".join(failures) or None,
+    )
+
+
+def _posterior_certificate(X, y, prior, family, side1, groups, fit_intercept: bool) -> float:
+    """KKT violation of ``-log p(beta | y)`` at the first side's MAP (:mod:`._prior_kkt`):
+    the likelihood's gradient from one more pass, the prior's from its PyMC density."""
+    from shrinkage.crosscheck._prior_kkt import posterior_kkt, prior_gradient
+    from shrinkage.outofcore.fista import grad_pass
+    from shrinkage.outofcore.glm import _datafit
+
+    stats = side1.stats
+    sigma = family.pseudo_sigma(np.array([stats.y_mean]))  # the model's, as build_model sets it
+    grad_fn = prior_gradient(prior, stats.feature_names, groups, sigma, stats.n)
+    if grad_fn is None:
+        return float("nan")
+    st = grad_pass(X, y, _datafit(family.name), stats)(side1.coef[:, None],
+                                                         np.array([side1.intercept]))  # fmt: skip
+    kkt = posterior_kkt(grad_fn, side1.coef, st.grad[:, 0], groups, stats.n)
+    return max(kkt, abs(float(st.gsum[0])) / stats.n) if fit_intercept else kkt
+
+
+def _posterior_failure(post: float) -> str | None:
+    if post <= POSTERIOR_TOL:
+        return None
+    return (
+        f"find_map: -log p(beta | y) with the prior's own density is not stationary there (KKT "
+        f"violation {post:.2g} > {POSTERIOR_TOL:g}): the prior's penalty mapping disagrees "
+        "with its density"
     )
 
 
