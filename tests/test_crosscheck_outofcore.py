@@ -129,3 +129,20 @@ def test_wrong_penalty_mapping_is_caught_by_the_prior_density(dask_client):
     assert "penalty mapping disagrees with its density" in str(out)
     good = cross_check(dX, dy, prior=Laplace(0.05), family="bernoulli")
     assert good.passed and "posterior" in good.certificates["find_map"]
+
+
+def test_fista_poisson_backtracks_from_a_too_small_lipschitz(dask_client, monkeypatch):
+    # the Poisson loss has no global Lipschitz bound: a step that fails the sufficient-decrease
+    # test doubles L and repeats the pass (each rejection one pass more than the steps taken)
+    from shrinkage.outofcore import fista
+    from shrinkage.solvers import Poisson
+
+    X, Z, ys = _data(n=2000, seed=4)
+    y = ys["poisson"]
+    start = fista._lipschitz
+    monkeypatch.setattr(fista, "_lipschitz", lambda *a: (start(*a)[0] / 64, True))
+    res = fista_map(da.from_array(X, chunks=(500, 6)), da.from_array(y, chunks=500), "poisson",
+                    L1(0.03), tol=1e-10)  # fmt: skip
+    ref = solve(Z, y, Poisson(), L1(0.03), tol=1e-12)
+    assert res.solver.converged and res.solver.n_passes >= res.solver.n_iter + 1 + 6  # 64 = 2^6
+    np.testing.assert_allclose(res.coef, ref.coef, rtol=0, atol=ATOL)
