@@ -27,40 +27,56 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from shrinkage.crosscheck.result import REFERENCES, CrossCheckResult
+from shrinkage.crosscheck._common import (
+    NORMAL_INTERCEPT,
+    compare,
+    no_penalty_reason,
+    objectives_equal,
+    penalty_repr,
+    reference_name,
+    tables,
+)
+from shrinkage.crosscheck.result import CrossCheckResult
 from shrinkage.families import Gaussian
 
 __all__ = ["cross_check"]
 
-#: penalty class -> column name used by ``to_frame`` (and shown in report tables)
-_REFERENCE_NAMES = {
-    "L1": "lasso",
-    "L2": "ridge",
-    "ElasticNet": "elastic_net",
-    "GroupLasso": "group_lasso",
-    "L21": "multitask_lasso",
-}
-
 
 def cross_check(
     model,
+    y: Any = None,
     *,
+    prior=None,
+    family=None,
+    groups=None,
+    intercept: bool | str = "flat",
     tol: float = 1e-6,
     fixed: dict | None = None,
     include_find_MAP: bool = True,
+    max_passes: int = 1000,
 ) -> CrossCheckResult:
     """Check the exact MAP of ``model`` against solvers and scikit-learn, feature by feature.
 
     Parameters
     ----------
-    model : pymc.Model
-        Built by :func:`shrinkage.build_model`.
+    model : pymc.Model, or X (array-like, DataFrame, Dask array / dataframe)
+        Built by :func:`shrinkage.build_model`; or the predictors, with ``y``, ``prior`` (and
+        ``family``, ``groups``, ``intercept``): the model is then built here. Logistic and
+        Poisson data on Dask have no PyMC model (their likelihood needs the rows): they are
+        cross-checked out of core by :func:`shrinkage.crosscheck.outofcore.glm_cross_check`
+        (the MAP by distributed proximal Newton against an independent distributed FISTA).
+    y : array-like or Dask collection, only with data.
+    prior, family, groups, intercept : as :func:`shrinkage.build_model`, only with data
+        (``family`` defaults to ``"gaussian"``, ``intercept`` to ``"flat"``: the solvers and
+        scikit-learn leave the intercept unpenalized).
     tol : float
         Largest accepted ``|reference - find_map|`` on the standardized scale.
     fixed : dict, optional
         Variables held fixed in the MAP (e.g. ``{"sigma": 0.7}``), passed to ``find_map``.
     include_find_MAP : bool
         Also run ``pm.find_MAP`` (shown, never required to agree).
+    max_passes : int
+        Out-of-core logistic / Poisson only: the most data passes of the FISTA side.
 
     Returns
     -------
@@ -68,6 +84,17 @@ def cross_check(
         ``passed`` is None (with ``applicable=False`` and a ``reason``) for priors with no
         convex penalty (horseshoe family) and for settings no reference can express.
     """
+    import pymc as pm
+
+    if not isinstance(model, pm.Model):
+        return _from_data(model, y, prior, family, groups, intercept, tol=tol, fixed=fixed,
+                          include_find_MAP=include_find_MAP, max_passes=max_passes)  # fmt: skip
+    given = {"y": y, "prior": prior, "family": family, "groups": groups}
+    extra = [k for k, v in given.items() if v is not None] + (
+        ["intercept"] * (intercept != "flat")
+    )
+    if extra:
+        raise TypeError(f"cross_check(model) takes {extra} from the model: pass them with data")
     from shrinkage.model import get_spec
 
     if not (isinstance(tol, int | float) and np.isfinite(tol) and tol > 0):
@@ -137,22 +164,13 @@ def cross_check(
         if pm_beta is not None:
             columns["pm_find_MAP"], intercepts["pm_find_MAP"] = pm_beta, pm_b0
 
-    table, intercept = _tables(design, columns, intercepts, beta.ndim == 2)
-    diffs = [
-        np.max(np.abs(np.r_[np.ravel(columns[r] - beta), np.ravel(intercepts[r] - icpt)]))
-        for r in REFERENCES
-        if r in columns
-    ]
-    zeros = {
-        r: bool(np.array_equal(columns[r] == 0, beta == 0)) for r in REFERENCES if r in columns
-    }
-    max_diff = float(max(diffs)) if diffs else float("nan")
-    passed = (max_diff <= tol and all(zeros.values())) if diffs else None
+    table, intercept = tables(design, columns, intercepts, beta.ndim == 2)
+    max_diff, zeros, passed = compare(columns, intercepts, tol)
     objectives = {
         name: _objective(fam, problem, *problem.stack(columns[name], intercepts[name]), kind, args)
         for name in columns
     }
-    non_unique = bool(passed is False and _objectives_equal(objectives, list(zeros)))
+    non_unique = bool(passed is False and objectives_equal(objectives, list(zeros)))
     passed = True if non_unique else passed
     objectives["find_map_logp"] = float(res.objective)
     where = "fixed" if (family.has_sigma and _sigma_fixed(family, fixed)) else "MAP estimate"
@@ -167,9 +185,9 @@ def cross_check(
         objectives=objectives,
         certificates=certs,
         sigma=sigma if np.ndim(sigma) == 0 else np.asarray(sigma).tolist(),
-        penalty=_penalty_repr(kind, args) + problem.note,
+        penalty=penalty_repr(kind, args) + problem.note,
         estimator=est_repr,
-        reference_name=_reference_name(family.name, kind),
+        reference_name=reference_name(family.name, kind),
         notes=notes,
         header=header + (f", sigma {where}" if family.has_sigma else ""),
         map_result=res,
@@ -177,26 +195,22 @@ def cross_check(
     )
 
 
-#: Relative tolerance on ``datafit + penalty`` under which two solutions count as equally good.
-#: At a minimizer the objective is flat to second order, so an optimizer whose coefficients
-#: are within ``tol = 1e-6`` of a minimum has an objective within ~``1e-12`` relative of it;
-#: 1e-9 leaves room for the solvers' own stopping rules and stays far below the gaps of a
-#: wrong solution (>= 1e-6 relative in every failing case we have seen).
-OBJECTIVE_RTOL = 1e-9
+def _from_data(X, y, prior, family, groups, intercept, **options) -> CrossCheckResult:
+    """Cross-check of the model of ``X``, ``y``: built here, or out of core for a GLM."""
+    from shrinkage.families import get_family
+    from shrinkage.model import build_model
+    from shrinkage.outofcore import is_dask
 
+    if prior is None:
+        raise TypeError("cross_check(X, y, ...) needs prior= (or pass a model)")
+    family = get_family("gaussian" if family is None else family)
+    if (is_dask(X) or is_dask(y)) and family.name in ("bernoulli", "poisson"):
+        from shrinkage.crosscheck.outofcore import glm_cross_check
 
-def _objectives_equal(objectives: dict[str, float], references: list[str]) -> bool:
-    """Every reference reaches ``find_map``'s ``datafit + penalty`` (within OBJECTIVE_RTOL).
-
-    A convex but not strictly convex problem (duplicated or collinear columns under an L1
-    penalty) has a set of minimizers with one objective value: coefficients can then differ
-    while both are exact solutions.
-    """
-    best = objectives["find_map"]
-    if not references or not np.isfinite(best):
-        return False
-    bound = OBJECTIVE_RTOL * max(1.0, abs(best))
-    return all(abs(objectives[r] - best) <= bound for r in references)
+        return glm_cross_check(X, y, prior, family, groups=groups, intercept=intercept, **options)
+    del options["max_passes"]  # the out-of-core GLM check's only
+    model = build_model(X, y, prior=prior, family=family, groups=groups, intercept=intercept)
+    return cross_check(model, **options)
 
 
 class _Stacked:
@@ -284,21 +298,14 @@ def _stacked(design, sigma: np.ndarray) -> _Stacked:
 def _not_applicable(spec) -> str | None:
     prior, family, design = spec.prior, spec.family, spec.design
     if prior.penalty_name is None:
-        return (
-            f"{type(prior).__name__} has no convex penalty equivalent: its log-density is not "
-            "a convex function of beta (the horseshoe family's density is unbounded at "
-            "beta = 0), so there is no lasso/ridge-type problem to compare the MAP with"
-        )
+        return no_penalty_reason(prior)
     if family.loss_scale_power is None:
         return (
             f"family {family.name!r} has no matching penalized solver or scikit-learn "
             "estimator: its -log p(y | beta) is not (n / c) times a convex datafit"
         )
     if spec.intercept is True and not (design.standardize and family.standardize_y):
-        return (
-            "the intercept has a Normal prior, while the solvers and scikit-learn leave it "
-            "unpenalized; build the model with intercept='flat' (or False) to cross-check"
-        )
+        return NORMAL_INTERCEPT
     if spec.intercept is False and getattr(design, "out_of_core", False):
         if not design.standardize:
             return "out of core the references need an intercept or the standardized design"
@@ -473,29 +480,6 @@ def _run_pm_find_map(model, res, fixed, notes):
 
 
 # ---------------------------------------------------------------------- tables, objectives
-def _tables(design, columns, intercepts, multi: bool):
-    if multi:
-        index = pd.MultiIndex.from_product(
-            [design.feature_names, design.output_names], names=["feature", "output"]
-        )
-    else:
-        index = pd.Index(design.feature_names, name="feature")
-    table = pd.DataFrame({k: np.ravel(v) for k, v in columns.items()}, index=index)
-    icpt = pd.DataFrame(
-        {k: np.atleast_1d(v).astype(float) for k, v in intercepts.items()},
-        index=pd.Index(design.output_names if multi else ["intercept"], name="output"),
-    )
-    for frame in (table, icpt):
-        for col in ("solvers", "sklearn", "pm_find_MAP"):
-            if col not in frame:
-                frame[col] = np.nan
-        for col in ("solvers", "sklearn", "pm_find_MAP"):
-            frame[f"{col}_diff"] = (frame[col] - frame["find_map"]).abs()
-    order = ["find_map", "solvers", "sklearn", "pm_find_MAP"]
-    order += [f"{c}_diff" for c in order[1:]]
-    return table[order], icpt[order]
-
-
 def _objective(family, design, coef, b0, kind: str, args: dict) -> float:
     """``datafit + penalty`` on the solvers' scale (docs/conventions.md)."""
     fit = family.datafit_value(design.y, design.X @ coef + b0)
@@ -513,13 +497,3 @@ def _objective(family, design, coef, b0, kind: str, args: dict) -> float:
         g = np.asarray(args["groups"])
         pen = a * sum(np.sqrt(np.sum(g == k)) * np.linalg.norm(coef[g == k]) for k in np.unique(g))
     return float(fit + pen)
-
-
-def _penalty_repr(kind: str, args: dict) -> str:
-    shown = {k: (f"{v:.6g}" if isinstance(v, float) else "...") for k, v in args.items()}
-    return f"{kind}(" + ", ".join(f"{k}={v}" for k, v in shown.items()) + ")"
-
-
-def _reference_name(family: str, kind: str) -> str:
-    name = _REFERENCE_NAMES.get(kind, kind.lower())
-    return f"median_{name}" if family == "laplace" else name

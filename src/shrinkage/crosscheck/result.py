@@ -61,6 +61,9 @@ class CrossCheckResult:
         ``datafit + penalty`` as ``find_map``: the penalized problem has several minimizers
         (duplicated or collinear columns), so each is an exact MAP; ``passed`` is then True
         and the verdict says "objectives equal; solution not unique".
+    failure : str or None
+        Why the check failed beyond the differences themselves (e.g. a solver that stopped
+        before its certificate met its tolerance); printed with the verdict.
     """
 
     applicable: bool
@@ -81,6 +84,7 @@ class CrossCheckResult:
     header: str = ""
     map_result: Any = field(default=None, repr=False)
     non_unique: bool = False
+    failure: str | None = None
 
     def to_frame(self) -> pd.DataFrame:
         """``map`` and the reference (e.g. ``lasso``) per feature, for ``report(cross_check=)``.
@@ -107,6 +111,8 @@ class CrossCheckResult:
         verdict = {True: "PASSED", False: "FAILED", None: "no reference"}[self.passed]
         if self.non_unique:
             verdict = "PASSED (objectives equal; solution not unique)"
+        if self.failure and self.passed is False:
+            verdict = f"FAILED ({self.failure})"
         lines.append(
             f"{verdict}: max |diff| = {self.max_abs_diff:.3g} (tol {self.tol:g}, standardized "
             "scale); zero sets agree: "

@@ -39,7 +39,7 @@ from shrinkage.outofcore.stats import (
 from shrinkage.solvers.datafits import Logistic, Poisson
 from shrinkage.solvers.irls import GLMPass, IRLSResult, block_pass, irls
 
-__all__ = ["GLMMapResult", "glm_map", "glm_pass", "refuse_sampling"]
+__all__ = ["GLMMapResult", "distributed_pass", "glm_map", "glm_pass", "refuse_sampling"]
 
 _FANIN = 8  # partitions summed per reduction task (a tree of depth log_8(partitions))
 
@@ -55,9 +55,11 @@ def refuse_sampling(family: str) -> None:
     )
 
 
-def _block(xb, yb, k, source, spec, names, mean, std, w, c, datafit, check=True) -> GLMPass:
-    """One partition's :class:`GLMPass` (runs on a worker); ``check``: refuse non-finite
-    values and a response outside the family's support, naming the partition."""
+def standardized_block(xb, yb, k, source, spec, names, mean, std, datafit, check=True):
+    """One partition as ``(Z, y)``, ``Z = (X - mean) / std`` a float copy (runs on a worker).
+
+    ``check``: refuse non-finite values and a response outside the family's support, naming
+    the partition (and its file)."""
     where = _where(k, source)
     X = np.array(_as_block(xb, spec, where, "X"), dtype=float)  # a copy we may overwrite
     X = X[:, None] if X.ndim == 1 else X
@@ -73,7 +75,13 @@ def _block(xb, yb, k, source, spec, names, mean, std, w, c, datafit, check=True)
             raise ValueError(f"{where}: {err}") from None
     X -= mean  # standardize in place: the block is ours
     X /= std
-    return block_pass(X, y, w, c, datafit.kind, overwrite=True)
+    return X, y
+
+
+def _block(xb, yb, k, source, spec, names, mean, std, w, c, datafit, check=True) -> GLMPass:
+    """One partition's :class:`GLMPass` (runs on a worker); see :func:`standardized_block`."""
+    Z, y = standardized_block(xb, yb, k, source, spec, names, mean, std, datafit, check)
+    return block_pass(Z, y, w, c, datafit.kind, overwrite=True)
 
 
 def _sum_all(*parts: GLMPass) -> GLMPass:
@@ -91,20 +99,30 @@ def glm_pass(
     Each call computes one Dask graph: a :class:`GLMPass` per partition (rows standardized with
     ``stats.mean`` and ``stats.std``), summed ``_FANIN`` at a time up to the client.
     """
+    return distributed_pass(X, y, datafit, stats, _block, sources=sources)
+
+
+def distributed_pass(
+    X: Any, y: Any, datafit, stats: GramStats, block_fn, *, sources: Sequence[str] | None = None
+) -> Callable:
+    """``pass_fn(*point)``: one Dask graph running ``block_fn(xb, yb, k, source, spec, names,
+    mean, std, *point, datafit, check)`` on every partition and summing the results (``+``)
+    ``_FANIN`` at a time up to the client. The data are checked in the first pass only (they do
+    not change between passes)."""
     from dask import compute, delayed
 
     xs, ys, spec, names = _blocks(X, y)
     if ys is None:
-        raise TypeError("glm_pass needs y")
+        raise TypeError("a GLM pass needs y")
     if sources is not None and len(sources) != len(xs):
         raise ValueError(f"{len(sources)} sources for {len(xs)} partitions")
-    block = delayed(_block, pure=True)
+    where = [None] * len(xs) if sources is None else list(sources)
+    block = delayed(block_fn, pure=True)
     add = delayed(_sum_all, pure=True)
-    checked = []  # the data do not change between passes: check them in the first only
+    checked: list[bool] = []
 
-    def pass_fn(w: np.ndarray, c: float) -> GLMPass:
-        where = [None] * len(xs) if sources is None else list(sources)
-        fixed = (spec, names, stats.mean, stats.std, w, c, datafit, not checked)
+    def pass_fn(*point):
+        fixed = (spec, names, stats.mean, stats.std, *point, datafit, not checked)
         parts = [block(xb, ys[k], k, where[k], *fixed) for k, xb in enumerate(xs)]
         while len(parts) > 1:
             parts = [add(*parts[i : i + _FANIN]) for i in range(0, len(parts), _FANIN)]
@@ -208,6 +226,23 @@ def _check_mean(datafit, ybar: float, fit_intercept: bool) -> None:
         raise ValueError("y is all zeros: the Poisson intercept is -inf (no finite MLE)")
 
 
+def prepare(X, y, family, penalty, stats, sources, groups, fit_intercept: bool, caller: str):
+    """Checked ``(datafit, stats, penalty)`` of a GLM MAP on Dask data (the statistics pass
+    when ``stats`` is None); ``caller`` names the function in the errors."""
+    if not (is_dask(X) and is_dask(y)):
+        raise TypeError(f"{caller} needs Dask X and y (in memory, use shrinkage.solvers.solve)")
+    datafit = _datafit(family)
+    if stats is None:
+        stats = gram_stats(X, y, sources=sources)
+    flat = np.flatnonzero(stats.std == 0)
+    if flat.size:
+        names = [stats.feature_names[j] for j in flat[:5]]
+        raise ValueError(f"X has {flat.size} constant column(s) {names}: drop them")
+    penalty = _penalty_of(penalty, stats.n, groups)
+    _check_mean(datafit, stats.y_mean, fit_intercept)
+    return datafit, stats, penalty
+
+
 def _progress(step: int, cert: float) -> None:
     print(f"glm_map: Newton step {step}, KKT violation {cert:.3e}", file=sys.stderr, flush=True)
 
@@ -260,17 +295,8 @@ def glm_map(
         A constant column (no standardization), a partition with NaN / inf / non-numeric
         values or a response outside the family's support (naming the partition).
     """
-    if not (is_dask(X) and is_dask(y)):
-        raise TypeError("glm_map needs Dask X and y (in memory, use shrinkage.solvers.solve)")
-    datafit = _datafit(family)
-    if stats is None:
-        stats = gram_stats(X, y, sources=sources)
-    flat = np.flatnonzero(stats.std == 0)
-    if flat.size:
-        names = [stats.feature_names[j] for j in flat[:5]]
-        raise ValueError(f"X has {flat.size} constant column(s) {names}: drop them")
-    penalty = _penalty_of(penalty, stats.n, groups)
-    _check_mean(datafit, stats.y_mean, fit_intercept)
+    datafit, stats, penalty = prepare(X, y, family, penalty, stats, sources, groups,
+                                      fit_intercept, "glm_map")  # fmt: skip
     first, c0 = _start_pass(stats, datafit, fit_intercept)
     res = irls(
         glm_pass(X, y, datafit, stats, sources=sources),
@@ -284,6 +310,11 @@ def glm_map(
         callback=_progress if progress else None,
         first=first,
     )
+    return map_result(res, stats)
+
+
+def map_result(res: IRLSResult, stats: GramStats) -> GLMMapResult:
+    """A solver's result on the standardized scale as a :class:`GLMMapResult`."""
     coef_orig = res.coef / stats.std
     b0 = float(res.intercept) - float(stats.mean @ coef_orig)  # eta = c + (x - mean) . w / s
     return GLMMapResult(

@@ -43,6 +43,10 @@ class Reference:
     beta : (S, p) coefficient draws; intercept, sigma : (S,) (sigma is None without noise scale).
     shape : ``(chains, draws)`` of the posterior, ``S = chains * draws``.
     fit_intercept : the model has an intercept.
+    n_obs : the number of rows of the data.
+    out_of_core : the model was built on Dask data (Gaussian family): ``X`` and ``y`` are then
+        ``m = p + 2`` rows standing for the ``n_obs`` rows (:func:`gram_design_rows`), each with
+        weight ``n_obs / m``; ``y`` has no per-row meaning.
     """
 
     spec: ModelSpec
@@ -53,6 +57,8 @@ class Reference:
     sigma: np.ndarray | None
     shape: tuple[int, int]
     fit_intercept: bool
+    n_obs: int = 0
+    out_of_core: bool = False
 
     @property
     def family(self) -> Family:
@@ -71,6 +77,29 @@ class Reference:
     def mu(self) -> np.ndarray:
         """Predicted means ``g^{-1}(eta)``, shape (n, S)."""
         return self.family.inverse_link(self.eta)
+
+    @cached_property
+    def col_sq_norms(self) -> np.ndarray:
+        """``||X_j||^2`` over the data's rows, shape (p,)."""
+        return np.einsum("ij,ij->j", self.X, self.X) * (self.n_obs / self.X.shape[0])
+
+
+def gram_design_rows(design) -> tuple[np.ndarray, np.ndarray]:
+    """``m = p + 2`` rows ``(X~, y~)`` standing for an out-of-core design's ``n`` rows.
+
+    :func:`shrinkage.solvers.gram_rows` of the model-scale statistics, shifted to the data's
+    means: every column mean, every centred cross-product divided by the number of rows
+    (``X~_c'X~_c / m = X_c'X_c / n``, ``X~_c'y~_c / m = X_c'y_c / n``) and so every row-averaged
+    least-squares objective in ``(c, w)`` equal those of the ``n`` rows. What the Gaussian
+    selection computes from the rows (L1 path, projections ``(X_S'X_S)^{-1} X_S'mu``, the
+    projected noise ``sigma^2 + mean_i (mu_i - eta_i)^2``, k-means distances up to the factor
+    ``m / n``) is thus the same on them, to rounding.
+    """
+    from shrinkage.solvers import gram_rows
+
+    s = design.stats
+    X, y = gram_rows(s.xtx, s.xty, s.yty, s.n)
+    return X + s.mean, y + s.y_mean
 
 
 def _flat(da: xr.DataArray) -> np.ndarray:
@@ -111,9 +140,27 @@ def reference(idata: xr.DataTree, model) -> Reference:
     if spec.family.has_sigma:
         fixed = spec.family.sigma
         sigma = np.full(S, float(fixed)) if fixed is not None else _flat(post["sigma"]).ravel()
-    X, y = np.asarray(spec.design.X, float), np.asarray(spec.design.y, float)
+    out_of_core = bool(getattr(spec.design, "out_of_core", False))
+    if out_of_core:
+        refuse_glm_out_of_core(spec.family)
+        X, y = gram_design_rows(spec.design)
+    else:
+        X, y = np.asarray(spec.design.X, float), np.asarray(spec.design.y, float)
     shape = (post.sizes["chain"], post.sizes["draw"])
-    return Reference(spec, X, y, beta, intercept, sigma, shape, fit_intercept)
+    n = int(spec.design.n_obs)
+    return Reference(spec, X, y, beta, intercept, sigma, shape, fit_intercept, n, out_of_core)
+
+
+def refuse_glm_out_of_core(family: Family) -> None:
+    """Selection out of core works from ``X'X`` (Gaussian family): refuse the others."""
+    if isinstance(family, Gaussian):
+        return
+    raise ValueError(
+        f"selection for the {family.name} family out of core is not supported: projecting a "
+        "draw onto a submodel is a GLM fit (every Newton step a pass over all rows, for every "
+        "draw and every size). Alternative: fit and select on a sample of rows that fits in "
+        "memory, e.g. X.sample(frac=0.01, random_state=0).compute()"
+    )
 
 
 def log_likelihood(family: Family, y: np.ndarray, eta: np.ndarray, sigma=None) -> np.ndarray:

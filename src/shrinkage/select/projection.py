@@ -29,8 +29,10 @@ from shrinkage.select._common import (
     joined,
     log_likelihood,
     reference,
+    refuse_glm_out_of_core,
 )
 from shrinkage.select._elpd import loo_pointwise, lpd_pointwise, relative_eff
+from shrinkage.select._loo_dask import ElpdSummary, elpd_summary_dask
 from shrinkage.select._project import Projected, project
 from shrinkage.select._search import clusters, forward_search, l1_search
 
@@ -174,11 +176,20 @@ def _loglik(ref: Reference, proj: Projected, rows, X_eval=None) -> np.ndarray:
     return log_likelihood(ref.family, ref.y[rows], eta, proj.sigma)
 
 
-def _loo_table(ref, order, draws, glm, progress) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """PSIS-LOO pointwise elpd of the reference (n,) and of each size (K+1, n), max Pareto k."""
+def _loo_table(ref, order, draws, glm, progress, data=None) -> ElpdSummary:
+    """PSIS-LOO of the reference and of each size 0..K (out of core: one pass over ``data``)."""
     chains = ref.shape[0]
     mu, sigma = ref.mu[:, draws], None if ref.sigma is None else ref.sigma[draws]
     reff = relative_eff(ref.beta[draws].reshape(chains, -1, ref.beta.shape[1]))
+    if ref.out_of_core:
+        projections = [
+            (proj.cols, proj.coef, proj.intercept, proj.sigma)
+            for k in _progress(range(len(order) + 1), progress, "projection")
+            for proj in [project(ref.family, ref.X, mu, sigma, order[:k], ref.fit_intercept)]
+        ]
+        draw_ref = (ref.beta[draws], ref.intercept[draws], sigma)
+        design = ref.spec.design
+        return elpd_summary_dask(data, design, draw_ref, projections, reff, chains)
     shaped = lambda ll: ll.T.reshape(chains, -1, ll.shape[0])  # noqa: E731
     ref_ll = log_likelihood(ref.family, ref.y, ref.eta[:, draws], sigma)
     ref_i, _ = loo_pointwise(shaped(ref_ll), reff)
@@ -188,7 +199,7 @@ def _loo_table(ref, order, draws, glm, progress) -> tuple[np.ndarray, np.ndarray
         e, kk = loo_pointwise(shaped(_loglik(ref, proj, slice(None))), reff)
         elpd.append(e)
         kmax.append(kk)
-    return ref_i, np.array(elpd), np.array(kmax)
+    return ElpdSummary.from_pointwise(ref_i, np.array(elpd), kmax)
 
 
 def _kfold_table(ref, K, method, max_size, n_clusters, seed, draws, glm, progress):
@@ -211,7 +222,7 @@ def _kfold_table(ref, K, method, max_size, n_clusters, seed, draws, glm, progres
             cols = order[: min(k, len(order))]
             proj = project(ref.family, ref.X[train], mu, sigma, cols, ref.fit_intercept, **glm)
             elpd[k, test] = lpd_pointwise(_loglik(ref, proj, test, ref.X[test]))
-    return ref_i, elpd, np.full(max_size + 1, np.nan), fold_paths
+    return ElpdSummary.from_pointwise(ref_i, elpd, np.full(max_size + 1, np.nan)), fold_paths
 
 
 def _sub(sigma, draws):
@@ -226,16 +237,14 @@ def _progress(iterable, show: bool, desc: str):
     return tqdm(iterable, desc=desc)
 
 
-def _size_table(names, order, ref_i, elpd, kmax, empty: str) -> tuple[pd.DataFrame, int]:
-    diff = elpd - ref_i[None, :]
-    n = ref_i.shape[0]
+def _size_table(names, order, summ: ElpdSummary, empty: str) -> tuple[pd.DataFrame, int]:
     table = pd.DataFrame(
         {
             "feature": [empty] + [names[j] for j in order],
-            "elpd": elpd.sum(axis=1),
-            "elpd_diff": diff.sum(axis=1),
-            "diff_se": np.sqrt(n) * diff.std(axis=1, ddof=1),
-            "pareto_k_max": kmax,
+            "elpd": summ.elpd_sum,
+            "elpd_diff": summ.diff_sum,
+            "diff_se": np.sqrt(summ.n) * summ.diff_sd,
+            "pareto_k_max": summ.kmax,
         },
         index=pd.RangeIndex(len(order) + 1, name="size"),
     )
@@ -243,10 +252,34 @@ def _size_table(names, order, ref_i, elpd, kmax, empty: str) -> tuple[pd.DataFra
     return table, int(ok[0]) if ok.size else len(order)
 
 
+def _check_out_of_core(ref: Reference, validate, data) -> None:
+    if data is None and not ref.out_of_core:
+        return
+    if data is not None:
+        from shrinkage.outofcore import is_dask
+
+        if not ref.out_of_core:
+            refuse_glm_out_of_core(ref.family)
+            raise ValueError("data= is for a model built on Dask data (out of core)")
+        if not (isinstance(data, tuple) and len(data) == 2 and all(map(is_dask, data))):
+            raise TypeError("data must be (X, y): the Dask collections the model was built from")
+    if validate != "loo":
+        raise ValueError(
+            f"validate={validate!r}: out of core, K-fold validation would repeat the search and "
+            "the projections on each fold's rows; use validate='loo' with data=(X, y)"
+        )
+    if data is None:
+        raise ValueError(
+            "out of core the elpd of the submodels (PSIS-LOO) needs log p(y_i | draw) of every "
+            "row: pass data=(X, y), the Dask collections the model was built from, and it is "
+            "computed in one more pass (each worker holds rows x draws of one chunk)"
+        )
+
+
 def _check_options(ref: Reference, search, max_size, n_clusters, validate, n_draws):
     if search not in _SEARCHES:
         raise ValueError(f"search must be one of {_SEARCHES}; got {search!r}")
-    n, p = ref.X.shape
+    n, p = ref.n_obs, ref.X.shape[1]
     if max_size is None:
         max_size = min(p, 20, n - 2)
     if isinstance(max_size, bool) or not isinstance(max_size, (int, np.integer)):
@@ -285,6 +318,7 @@ def projection(
     l2: float = 0.0,
     random_state: int = 0,
     progress: bool = False,
+    data: tuple | None = None,
 ) -> ProjectionResult:
     """Projection predictive selection of the features of a fitted model.
 
@@ -313,6 +347,13 @@ def projection(
         a tiny value helps separable logistic data). Ignored for the Gaussian family.
     random_state : seed of the clustering and of the folds.
     progress : show tqdm progress bars.
+    data : (X, y), optional
+        For a Gaussian model built on Dask data (out of core): the Dask collections it was
+        built from. The search and the projections run on the model's statistics
+        (``X'X``: ``beta_S = (X_S'X_S)^{-1} X_S'X beta`` per draw, the projected noise from Gram
+        quadratic forms); PSIS-LOO takes one more pass over ``data`` that returns only
+        summaries (:mod:`shrinkage.select._loo_dask`). Required out of core (``validate="loo"``
+        only); refused otherwise.
 
     Returns
     -------
@@ -321,11 +362,14 @@ def projection(
     Raises
     ------
     TypeError, ValueError
-        For invalid options or a posterior that does not match the model.
+        For invalid options or a posterior that does not match the model; out of core, for
+        the bernoulli / Poisson families (a GLM fit per draw would be a pass per Newton step),
+        K-fold validation, or a missing ``data``.
     NotImplementedError
         For families other than gaussian, bernoulli, poisson.
     """
     ref = reference(idata, model)
+    _check_out_of_core(ref, validate, data)
     max_size = _check_options(ref, search, max_size, n_clusters, validate, n_draws)
     glm = {"l2": float(l2)} if ref.spec.family.name != "gaussian" else {}
     draws = _thin(ref.shape, n_draws)
@@ -333,15 +377,15 @@ def projection(
     order = _search(ref, rows, search, max_size, n_clusters, random_state, glm)
     fold_paths = None
     if validate == "loo":
-        ref_i, elpd, kmax = _loo_table(ref, order, draws, glm, progress)
+        summ = _loo_table(ref, order, draws, glm, progress, data)
     else:
-        ref_i, elpd, kmax, fold_paths = _kfold_table(
+        summ, fold_paths = _kfold_table(
             ref, int(validate), search, len(order), n_clusters, random_state, draws, glm, progress
         )
     empty = "(intercept only)" if ref.fit_intercept else "(no predictors)"
-    sizes, suggested = _size_table(ref.names, order, ref_i, elpd, kmax, empty)
-    ref_se = float(np.sqrt(ref_i.size) * ref_i.std(ddof=1))
+    sizes, suggested = _size_table(ref.names, order, summ, empty)
+    ref_se = float(np.sqrt(summ.n) * summ.ref_sd)
     return ProjectionResult(
-        [ref.names[j] for j in order], sizes, float(ref_i.sum()), ref_se, suggested,
+        [ref.names[j] for j in order], sizes, summ.ref_sum, ref_se, suggested,
         search, validate, fold_paths, ref, order, glm,
     )  # fmt: skip

@@ -87,7 +87,7 @@ def savs(idata: xr.DataTree, model) -> SAVSResult:
     SAVSResult
     """
     ref = reference(idata, model)
-    norms = np.einsum("ij,ij->j", ref.X, ref.X)
+    norms = ref.col_sq_norms
     beta = idata["posterior"]["beta"]
     coef = beta.copy(data=savs_draws(np.asarray(beta.values, float), norms))
     inclusion = (coef != 0).mean(dim=("chain", "draw")).rename("inclusion")
