@@ -117,7 +117,7 @@ class _Problem:
         kept = self._cache.get("ls_state")
         if self.many_solves and kept is not None and np.array_equal(kept[0], w):
             return kept[1], kept[2], True
-        return self.y - self.X @ w, np.empty(self.n_features), False
+        return self.y - support_product(self.X, w), np.empty(self.n_features), False
 
     def keep_ls_state(self, w: np.ndarray, r: np.ndarray, grad: np.ndarray) -> None:
         if self.many_solves:
@@ -145,6 +145,16 @@ class _Problem:
                 ]
             )
         return self._cache[key]
+
+
+def support_product(X: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """``X @ w`` from the columns where ``w`` (a vector, or rows of a matrix) is non-zero: a
+    sparse solution (or the zero start) costs ``O(n nnz)``, not ``O(n p)``."""
+    used = np.any(w != 0, axis=1) if w.ndim == 2 else w != 0
+    nz = np.flatnonzero(used)
+    if 2 * nz.shape[0] >= w.shape[0]:
+        return X @ w
+    return X[:, nz] @ w[nz]
 
 
 def prepare(X, y, datafit, fit_intercept: bool = True) -> _Problem:
@@ -293,7 +303,7 @@ def solve_prepared(
         R = np.ascontiguousarray(y - X @ w)
         n_iter, cert = bcd_multitask(X, w, R, penalty.alpha, prob.lipschitz(), tol, max_iter)
     elif isinstance(penalty, GroupLasso):
-        eta = X @ w + c
+        eta = support_product(X, w) + c
         gw = penalty.alpha * penalty.weights
         n_iter, cert, c = bcd_group(
             X, y, w, eta, c, penalty.order, penalty.ptr, gw, prob.group_lipschitz(penalty),
@@ -309,7 +319,7 @@ def solve_prepared(
             n_iter, cert = cd_ls(X, y, w, r, a, b, prob.lipschitz(), tol, max_iter, gap, grad, ok)
             prob.keep_ls_state(w, r, grad)
         else:
-            eta = X @ w + c
+            eta = support_product(X, w) + c
             n_iter, cert, c = pn_glm(
                 X, y, w, eta, c, a, b, df.kind, tol, max_iter, gap, prob.glm_intercept
             )
@@ -324,7 +334,7 @@ def _finish(prob, penalty, w, c, n_iter, cert, kind, solver, tol, with_objective
         intercept = float(c) if prob.fit_intercept else 0.0
     objective = np.nan  # the path skips it: an O(np) product per alpha
     if with_objective:
-        eta = prob.X_orig @ w + intercept
+        eta = support_product(prob.X_orig, w) + intercept
         objective = prob.datafit.value(prob.y_orig, eta) + penalty.value(w)
     converged = cert <= tol
     if not converged:
