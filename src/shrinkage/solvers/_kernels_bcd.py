@@ -12,8 +12,9 @@ import numpy as np
 from numba import njit
 
 from . import _kernels_datafit as KD
+from ._kernels_anderson import try_extrapolation, ws_columns
 from ._kernels_cd import take_ranked
-from ._kernels_common import JIT, JIT_REDUCE, col_axpy, col_dot, copy, dot, vsum, xt_vec
+from ._kernels_common import JIT, JIT_REDUCE, col_axpy, col_dot, copy, dot, gather, vsum, xt_vec
 from ._kernels_penalty import block_scale, group_terms
 
 
@@ -133,19 +134,29 @@ def _intercept_step(y, eta, c, kind, g, h):
 
 
 @njit(**JIT)
-def _solve_ws(X, y, w, eta, c, order, ptr, gw, lips, kind, ws, inner_tol, it, max_iter, flags):
+def _solve_ws(X, y, w, eta, c, order, ptr, gw, lips, kind, ws, inner_tol, it, max_iter, opts):
     """Passes over the working set ``ws`` until its subproblem's certificate is below
-    ``inner_tol`` or ``it`` reaches ``max_iter``; ``flags = (gap, fit_intercept)``. Returns
-    ``(it, c)``."""
-    gap, fit_intercept = flags
+    ``inner_tol`` or ``it`` reaches ``max_iter``; ``opts = (gap, fit_intercept, K, stats)``:
+    every ``K + 1`` passes an Anderson extrapolation is tried (``K = 0``: never; ``stats``
+    counts the attempts and acceptances, see :func:`try_extrapolation`). Returns ``(it, c)``."""
+    gap, fit_intercept, K, stats = opts
     g = np.empty(y.shape[0])
     h = np.empty(y.shape[0])
     grad = np.empty(X.shape[1])
+    cols = ws_columns(order, ptr, ws)
+    hist = np.empty((K + 1, cols.shape[0]))
+    stored = 0
     while it < max_iter:
         it += 1
         _bcd_pass(X, y, w, eta, order, ptr, gw, lips, kind, ws, g, h)
         if fit_intercept:
             c = _intercept_step(y, eta, c, kind, g, h)
+        if K > 0:
+            gather(w, cols, hist[stored])
+            stored += 1
+            if stored == K + 1:
+                try_extrapolation(X, y, w, eta, c, kind, cols, ptr, gw, ws, hist, stats)
+                stored = 0
         if it % INNER_CHECK == 0:
             _ws_grad(X, y, eta, kind, g, h, grad, order, ptr, ws)
             sub = _group_cert(y, w, eta, g, grad, order, ptr, gw, kind, gap, fit_intercept, ws)
@@ -155,14 +166,18 @@ def _solve_ws(X, y, w, eta, c, order, ptr, gw, lips, kind, ws, inner_tol, it, ma
 
 
 @njit(**JIT)
-def bcd_group(X, y, w, eta, c, order, ptr, gw, lips, kind, tol, max_iter, gap, fit_intercept):
+def bcd_group(
+    X, y, w, eta, c, order, ptr, gw, lips, kind, tol, max_iter, gap, fit_intercept, K, stats
+):
     """Block CD (proximal gradient per group with step ``1/L_g``) for quadratic (0) and
     logistic (1) datafits plus a group lasso, with working sets of groups: certify the full
     problem (one ``X^T g``), stop if certified, else solve the subproblem on the non-zero groups
     and the worst violators until its own certificate (gap or KKT over the working set, from
     its columns' gradients only) falls below a fraction of the full one (celer's inner
-    tolerance). ``lips[k] < 0`` marks a constant to compute when group ``k`` first enters a
-    working set (filled in place). Returns ``(n_iter, cert, c)``; ``n_iter`` counts passes."""
+    tolerance), with Anderson extrapolation from ``K`` iterates (skglm's; ``K = 0``: plain
+    BCD; ``stats`` (2 ints) counts attempted and accepted extrapolations). ``lips[k] < 0``
+    marks a constant to compute when group ``k`` first enters a working set (filled in place).
+    Returns ``(n_iter, cert, c)``; ``n_iter`` counts passes."""
     n = y.shape[0]
     n_groups = ptr.shape[0] - 1
     g = np.empty(n)
@@ -183,7 +198,7 @@ def bcd_group(X, y, w, eta, c, order, ptr, gw, lips, kind, tol, max_iter, gap, f
         inner_tol = max(INNER_TOL_RHO * tol, INNER_RHO * cert)
         it, c = _solve_ws(
             X, y, w, eta, c, order, ptr, gw, lips, kind, ws, inner_tol, it, max_iter,
-            (gap, fit_intercept),
+            (gap, fit_intercept, K, stats),
         )  # fmt: skip
     return it, cert, c
 
