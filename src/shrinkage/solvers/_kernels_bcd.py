@@ -114,12 +114,11 @@ def _fill_lipschitz(X, order, ptr, lips, ws, curvature):
             lips[k] = group_lipschitz(X, order, ptr, k, curvature)
 
 
-# the working set's subproblem is solved until its own certificate is below INNER_RHO times the
-# full problem's (celer's rule: 0.3; smaller means fewer O(np) full gradients, more passes) or
-# below INNER_TOL_RHO * tol; it is checked every INNER_CHECK passes (O(n |ws|) each)
+# the working set's subproblem is solved until its own certificate (checked after every pass,
+# O(n |ws|)) is below INNER_RHO times the full problem's (celer's rule: 0.3; smaller means fewer
+# O(np) full gradients, more passes; docs/api/solvers.md) or below INNER_TOL_RHO * tol
 INNER_RHO = 0.01
 INNER_TOL_RHO = 0.3
-INNER_CHECK = 1
 
 
 @njit(**JIT)
@@ -158,11 +157,10 @@ def _solve_ws(X, y, w, eta, c, order, ptr, gw, lips, kind, ws, inner_tol, it, ma
             if stored == K + 1:
                 try_extrapolation(X, y, w, eta, c, kind, cols, ptr, gw, ws, hist, stats)
                 stored = 0
-        if it % INNER_CHECK == 0:
-            _ws_grad(X, y, eta, kind, g, h, grad, order, ptr, ws)
-            sub = _group_cert(y, w, eta, g, grad, order, ptr, gw, kind, gap, fit_intercept, ws)
-            if sub <= inner_tol:
-                break
+        _ws_grad(X, y, eta, kind, g, h, grad, order, ptr, ws)
+        sub = _group_cert(y, w, eta, g, grad, order, ptr, gw, kind, gap, fit_intercept, ws)
+        if sub <= inner_tol:
+            break
     return it, c
 
 

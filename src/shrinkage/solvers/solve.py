@@ -133,9 +133,8 @@ class _Problem:
     def group_lipschitz(self, penalty: GroupLasso) -> np.ndarray:
         """Per-group Lipschitz constants ``sup f'' ||X_g||_2^2 / n``; ``-1`` marks a small group
         (``<= _LAZY_GROUP`` columns) whose constant BCD computes when the group first enters a
-        working set (an SVD per group costs more than the solve: 200 groups of 5 columns,
-        n=2000: 20 ms against a 5 ms solve). The kernel fills the cached array in place, so a
-        path computes each constant once."""
+        working set (an SVD per group up front cost more than the solve; docs/api/solvers.md).
+        The kernel fills the cached array in place, so a path computes each constant once."""
         key = ("glips", penalty.groups.tobytes())
         if key not in self._cache:
             df = self.datafit
