@@ -74,35 +74,34 @@ def _group_ws(w, grad, order, ptr, gw, score, ws_buf):
 
 @njit(**JIT)
 def _bcd_pass(X, y, w, eta, order, ptr, gw, lips, kind, ws, g, h):
-    """One pass of block proximal-gradient steps over the groups ``ws``; returns the largest
-    ``L_k ||delta_k||^2``."""
+    """One pass of block proximal-gradient steps over the groups ``ws``. ``g = F'(eta)`` is
+    recomputed only after a group moved ``eta`` (most of a working set's groups stay at zero:
+    for the logistic an ``exp`` per sample and group saved)."""
     n = y.shape[0]
-    worst = 0.0
+    v = np.empty(ptr[ptr.shape[0] - 1])
+    stale = True
     for q in range(ws.shape[0]):
         k = ws[q]
         L = lips[k]
         if L == 0.0:
             continue
-        KD.derivatives(kind, y, eta, n, g, h)
+        if stale:
+            KD.derivatives(kind, y, eta, n, g, h)
+            stale = False
         size = ptr[k + 1] - ptr[k]
-        v = np.empty(size)
         norm = 0.0
         for m in range(size):
             j = order[ptr[k] + m]
             v[m] = w[j] - col_dot(X, j, g) / L
             norm += v[m] * v[m]
-        norm = np.sqrt(norm)
-        scale = block_scale(norm, gw[k], L)
-        moved = 0.0
+        scale = block_scale(np.sqrt(norm), gw[k], L)
         for m in range(size):
             j = order[ptr[k] + m]
             delta = scale * v[m] - w[j]
             if delta != 0.0:
                 w[j] += delta
                 col_axpy(X, j, delta, eta)
-                moved += delta * delta
-        worst = max(worst, L * moved)
-    return worst
+                stale = True
 
 
 @njit(**JIT)
