@@ -1,4 +1,4 @@
-"""Anderson acceleration of the block coordinate descent iterates (skglm's scheme).
+"""Anderson acceleration of the (block) coordinate descent iterates (skglm's scheme).
 
 Every ``K + 1`` passes over a working set, the last ``K + 1`` iterates
 :math:`w^{(0)}, \\dots, w^{(K)}` (restricted to the working set's columns) give the differences
@@ -9,8 +9,9 @@ Every ``K + 1`` passes over a working set, the last ``K + 1`` iterates
 
 the combination of the iterates whose differences have the smallest norm with weights summing
 to one (Bertrand & Massias 2021, "Anderson acceleration of coordinate descent"). It is a
-candidate only: BCD keeps it when the primal objective there is lower than at the current
-iterate, so the method stays a descent method and every certificate is unchanged.
+candidate only: CD and BCD keep it when the primal objective there is lower than at the current
+iterate, so the methods stay descent methods and every certificate is unchanged. The history
+is flat: iterate ``k`` occupies ``hist[k m : (k + 1) m]``.
 """
 
 from __future__ import annotations
@@ -19,79 +20,70 @@ import numpy as np
 from numba import njit
 
 from . import _kernels_datafit as KD
-from ._kernels_common import JIT, JIT_REDUCE
+from ._kernels_common import JIT, JIT_INLINE, col_axpy, copy, fill, vsum
 
 K_ANDERSON = 5  # iterates combined per extrapolation (skglm's default)
-# a Cholesky pivot below this fraction of the largest diagonal entry of U^T U: the differences
-# are (numerically) linearly dependent and the weights meaningless, so no extrapolation
-_PIVOT_FLOOR = 1e-14
-
-
-@njit(**JIT_REDUCE)
-def _diff_gram(hist, G):
-    """``G = U^T U`` for the differences of consecutive rows of ``hist`` (``(K + 1) x m``)."""
-    K = hist.shape[0] - 1
-    for a in range(K):
-        for b in range(a + 1):
-            acc = 0.0
-            for i in range(hist.shape[1]):
-                acc += (hist[a + 1, i] - hist[a, i]) * (hist[b + 1, i] - hist[b, i])
-            G[a, b] = acc
-            G[b, a] = acc
 
 
 @njit(**JIT)
-def anderson_weights(hist, coef):
-    """Weights ``c`` (into ``coef``, length ``K``) of the extrapolation from the iterates in the
-    rows of ``hist``, by a Cholesky solve of ``U^T U z = 1``; returns ``False`` (no
-    extrapolation) when a pivot falls below ``_PIVOT_FLOOR`` of the largest diagonal entry."""
-    K = hist.shape[0] - 1
-    G = np.empty((K, K))
-    _diff_gram(hist, G)
-    top = 0.0
-    for a in range(K):
-        top = max(top, G[a, a])
-    if not top > 0.0:  # also catches NaN
+def anderson_combine(hist, m, K, w_acc):
+    """``w_acc = sum_k c_k w^(k+1)`` (length ``m``) with ``c`` minimizing
+    ``||sum_k c_k (w^(k+1) - w^(k))||`` under ``sum c = 1``; returns ``False`` (``w_acc``
+    untouched) when ``U^T U`` is numerically singular."""
+    C = np.empty(K * K)
+    for k in range(K):
+        for l in range(k, K):
+            acc = 0.0
+            for i in range(m):
+                uk = hist[(k + 1) * m + i] - hist[k * m + i]
+                ul = hist[(l + 1) * m + i] - hist[l * m + i]
+                acc += uk * ul
+            C[k * K + l] = acc
+            C[l * K + k] = acc
+    # solve C z = 1 by Gaussian elimination with partial pivoting (K is tiny)
+    z = fill(np.empty(K), 1.0)
+    for col in range(K):
+        piv = col
+        for row in range(col + 1, K):
+            if abs(C[row * K + col]) > abs(C[piv * K + col]):
+                piv = row
+        if abs(C[piv * K + col]) <= 1e-300:
+            return False
+        if piv != col:
+            for l in range(K):
+                tmp = C[col * K + l]
+                C[col * K + l] = C[piv * K + l]
+                C[piv * K + l] = tmp
+            tmp = z[col]
+            z[col] = z[piv]
+            z[piv] = tmp
+        for row in range(col + 1, K):
+            f = C[row * K + col] / C[col * K + col]
+            for l in range(col, K):
+                C[row * K + l] -= f * C[col * K + l]
+            z[row] -= f * z[col]
+    for col in range(K - 1, -1, -1):
+        acc = z[col]
+        for l in range(col + 1, K):
+            acc -= C[col * K + l] * z[l]
+        z[col] = acc / C[col * K + col]
+    zsum = vsum(z)
+    if not np.isfinite(zsum) or zsum == 0.0:
         return False
-    # in-place Cholesky G = L L^T (lower triangle)
-    for a in range(K):
-        for b in range(a + 1):
-            acc = G[a, b]
-            for m in range(b):
-                acc -= G[a, m] * G[b, m]
-            if a == b:
-                if acc <= _PIVOT_FLOOR * top:
-                    return False
-                G[a, a] = np.sqrt(acc)
-            else:
-                G[a, b] = acc / G[b, b]
-    # forward then backward substitution of L L^T z = 1
-    for a in range(K):
-        acc = 1.0
-        for m in range(a):
-            acc -= G[a, m] * coef[m]
-        coef[a] = acc / G[a, a]
-    for a in range(K - 1, -1, -1):
-        acc = coef[a]
-        for m in range(a + 1, K):
-            acc -= G[m, a] * coef[m]
-        coef[a] = acc / G[a, a]
-    total = 0.0
-    for a in range(K):
-        total += coef[a]
-    if total == 0.0 or not np.isfinite(total):
-        return False
-    for a in range(K):
-        coef[a] /= total
+    for i in range(m):
+        acc = 0.0
+        for k in range(K):
+            acc += z[k] * hist[(k + 1) * m + i]
+        w_acc[i] = acc / zsum
     return True
 
 
-@njit(**JIT)
-def ws_penalty(v, ptr, gw, ws):
-    """:math:`\\sum_q t_{k_q} \\|v_q\\|` where ``v`` holds the working set ``ws``'s columns
-    group after group (the layout of :func:`ws_columns`)."""
+@njit(**JIT_INLINE)
+def ws_penalty(v, off, ptr, gw, ws):
+    """:math:`\\sum_q t_{k_q} \\|v_q\\|` where ``v[off:]`` holds the working set ``ws``'s
+    columns group after group (the layout of :func:`ws_columns`)."""
     pen = 0.0
-    pos = 0
+    pos = off
     for q in range(ws.shape[0]):
         k = ws[q]
         acc = 0.0
@@ -102,7 +94,7 @@ def ws_penalty(v, ptr, gw, ws):
     return pen
 
 
-@njit(**JIT)
+@njit(**JIT_INLINE)
 def ws_columns(order, ptr, ws):
     """Column indices of the groups ``ws``, group after group."""
     m = 0
@@ -117,34 +109,27 @@ def ws_columns(order, ptr, ws):
     return cols
 
 
-@njit(**JIT)
+@njit(**JIT_INLINE)
 def try_extrapolation(X, y, w, eta, c, kind, cols, ptr, gw, ws, hist, stats):
-    """Extrapolate from the iterates in ``hist`` (the last row is the current ``w[cols]``) and
-    keep the candidate when its objective is lower: ``w`` and ``eta = c + X w`` are then
-    updated in place, ``eta`` recomputed from the columns (no drift from combining the
-    iterates' predictors). ``stats[0]`` counts the attempts, ``stats[1]`` the accepted ones."""
-    K = hist.shape[0] - 1
-    coef = np.empty(K)
-    stats[0] += 1
-    if not anderson_weights(hist, coef):
-        return
+    """Extrapolate from the ``K_ANDERSON + 1`` iterates in ``hist`` (the last is the current
+    ``w[cols]``) and keep the candidate when its objective is lower: ``w`` and
+    ``eta = c + X w`` are then updated in place, ``eta`` recomputed from the columns (no drift
+    from combining the iterates' predictors). ``stats[0]`` counts the attempts, ``stats[1]``
+    the accepted ones."""
     m = cols.shape[0]
-    w_acc = np.zeros(m)
-    for a in range(K):
-        for i in range(m):
-            w_acc[i] += coef[a] * hist[a + 1, i]
+    w_acc = np.empty(m)
+    stats[0] += 1
+    if not anderson_combine(hist, m, K_ANDERSON, w_acc):
+        return
     n = y.shape[0]
-    eta_acc = np.full(n, c)
+    eta_acc = fill(np.empty(n), c)
     for i in range(m):
         if w_acc[i] != 0.0:
-            j = cols[i]
-            for r in range(n):
-                eta_acc[r] += w_acc[i] * X[r, j]
-    current = KD.value(kind, y, eta, n) + ws_penalty(hist[K], ptr, gw, ws)
-    candidate = KD.value(kind, y, eta_acc, n) + ws_penalty(w_acc, ptr, gw, ws)
+            col_axpy(X, cols[i], w_acc[i], eta_acc)
+    current = KD.value(kind, y, eta, n) + ws_penalty(hist, K_ANDERSON * m, ptr, gw, ws)
+    candidate = KD.value(kind, y, eta_acc, n) + ws_penalty(w_acc, 0, ptr, gw, ws)
     if candidate < current:
         stats[1] += 1
         for i in range(m):
             w[cols[i]] = w_acc[i]
-        for r in range(n):
-            eta[r] = eta_acc[r]
+        copy(eta, eta_acc)

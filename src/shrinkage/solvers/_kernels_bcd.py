@@ -12,9 +12,9 @@ import numpy as np
 from numba import njit
 
 from . import _kernels_datafit as KD
-from ._kernels_anderson import try_extrapolation, ws_columns
+from ._kernels_anderson import K_ANDERSON, try_extrapolation, ws_columns
 from ._kernels_cd import take_ranked
-from ._kernels_common import JIT, col_axpy, col_dot, copy, dot, gather, vsum, xt_vec
+from ._kernels_common import JIT, JIT_INLINE, col_axpy, col_dot, copy, dot, vsum, xt_vec
 from ._kernels_lipschitz import group_lipschitz
 from ._kernels_penalty import block_scale, group_terms
 
@@ -40,7 +40,7 @@ def _group_cert(y, w, eta, g, grad, order, ptr, gw, kind, gap, fit_intercept, gr
     return kkt
 
 
-@njit(**JIT)
+@njit(**JIT_INLINE)
 def _ws_grad(X, y, eta, kind, g, h, grad, order, ptr, ws):
     """``g = F'(eta)``, ``h = F''(eta)`` and the entries of ``grad = X^T g`` in the groups
     ``ws`` (in place)."""
@@ -104,7 +104,7 @@ def _bcd_pass(X, y, w, eta, order, ptr, gw, lips, kind, ws, g, h):
                 stale = True
 
 
-@njit(**JIT)
+@njit(**JIT_INLINE)
 def _fill_lipschitz(X, order, ptr, lips, ws, curvature):
     """Compute the constants still marked ``< 0`` (not yet computed) of the groups ``ws``."""
     for q in range(ws.shape[0]):
@@ -120,7 +120,7 @@ INNER_RHO = 0.01
 INNER_TOL_RHO = 0.3
 
 
-@njit(**JIT)
+@njit(**JIT_INLINE)
 def _intercept_step(y, eta, c, kind, g, h):
     """One majorize-minimize step on the intercept (step ``1 / sup f''``: 4 for the logistic);
     returns the new ``c``."""
@@ -132,32 +132,34 @@ def _intercept_step(y, eta, c, kind, g, h):
     return c + delta
 
 
-@njit(**JIT)
-def _solve_ws(X, y, w, eta, c, order, ptr, gw, lips, kind, ws, inner_tol, it, max_iter, opts):
+@njit(**JIT_INLINE)
+def _solve_ws(X, y, w, eta, c, order, ptr, gw, lips, kind, ws, inner_tol, it, max_iter, flags):
     """Passes over the working set ``ws`` until its subproblem's certificate is below
-    ``inner_tol`` or ``it`` reaches ``max_iter``; ``opts = (gap, fit_intercept, K, stats)``:
-    every ``K + 1`` passes an Anderson extrapolation is tried (``K = 0``: never; ``stats``
-    counts the attempts and acceptances, see :func:`try_extrapolation`). Returns ``(it, c)``."""
-    gap, fit_intercept, K, stats = opts
+    ``inner_tol`` or ``it`` reaches ``max_iter``; ``flags = (gap, fit_intercept, anderson)``:
+    with ``anderson``, every ``K_ANDERSON + 1`` passes an extrapolation is tried (``flags[3]``,
+    2 ints, counts the attempts and acceptances; see :func:`try_extrapolation`). Returns
+    ``(it, c)``."""
     g = np.empty(y.shape[0])
     h = np.empty(y.shape[0])
     grad = np.empty(X.shape[1])
     cols = ws_columns(order, ptr, ws)
-    hist = np.empty((K + 1, cols.shape[0]))
+    m = cols.shape[0]
+    hist = np.empty((K_ANDERSON + 1) * m)
     stored = 0
     while it < max_iter:
         it += 1
         _bcd_pass(X, y, w, eta, order, ptr, gw, lips, kind, ws, g, h)
-        if fit_intercept:
+        if flags[1]:
             c = _intercept_step(y, eta, c, kind, g, h)
-        if K > 0:
-            gather(w, cols, hist[stored])
+        if flags[2]:
+            for i in range(m):
+                hist[stored * m + i] = w[cols[i]]
             stored += 1
-            if stored == K + 1:
-                try_extrapolation(X, y, w, eta, c, kind, cols, ptr, gw, ws, hist, stats)
+            if stored == K_ANDERSON + 1:
+                try_extrapolation(X, y, w, eta, c, kind, cols, ptr, gw, ws, hist, flags[3])
                 stored = 0
         _ws_grad(X, y, eta, kind, g, h, grad, order, ptr, ws)
-        sub = _group_cert(y, w, eta, g, grad, order, ptr, gw, kind, gap, fit_intercept, ws)
+        sub = _group_cert(y, w, eta, g, grad, order, ptr, gw, kind, flags[0], flags[1], ws)
         if sub <= inner_tol:
             break
     return it, c
@@ -165,17 +167,17 @@ def _solve_ws(X, y, w, eta, c, order, ptr, gw, lips, kind, ws, inner_tol, it, ma
 
 @njit(**JIT)
 def bcd_group(
-    X, y, w, eta, c, order, ptr, gw, lips, kind, tol, max_iter, gap, fit_intercept, K, stats
+    X, y, w, eta, c, order, ptr, gw, lips, kind, tol, max_iter, gap, fit_intercept, stats, anderson
 ):
     """Block CD (proximal gradient per group with step ``1/L_g``) for quadratic (0) and
     logistic (1) datafits plus a group lasso, with working sets of groups: certify the full
     problem (one ``X^T g``), stop if certified, else solve the subproblem on the non-zero groups
     and the worst violators until its own certificate (gap or KKT over the working set, from
     its columns' gradients only) falls below a fraction of the full one (celer's inner
-    tolerance), with Anderson extrapolation from ``K`` iterates (skglm's; ``K = 0``: plain
-    BCD; ``stats`` (2 ints) counts attempted and accepted extrapolations). ``lips[k] < 0``
-    marks a constant to compute when group ``k`` first enters a working set (filled in place).
-    Returns ``(n_iter, cert, c)``; ``n_iter`` counts passes."""
+    tolerance), with Anderson extrapolation (skglm's; ``anderson=False``: plain BCD; ``stats``
+    (2 ints) counts attempted and accepted extrapolations). ``lips[k] < 0`` marks a constant
+    to compute when group ``k`` first enters a working set (filled in place). Returns
+    ``(n_iter, cert, c)``; ``n_iter`` counts passes."""
     n = y.shape[0]
     n_groups = ptr.shape[0] - 1
     g = np.empty(n)
@@ -196,7 +198,7 @@ def bcd_group(
         inner_tol = max(INNER_TOL_RHO * tol, INNER_RHO * cert)
         it, c = _solve_ws(
             X, y, w, eta, c, order, ptr, gw, lips, kind, ws, inner_tol, it, max_iter,
-            (gap, fit_intercept, K, stats),
+            (gap, fit_intercept, anderson, stats),
         )  # fmt: skip
     return it, cert, c
 

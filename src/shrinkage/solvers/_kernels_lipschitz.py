@@ -7,10 +7,10 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from ._kernels_common import JIT, JIT_REDUCE
+from ._kernels_common import JIT, JIT_INLINE
 
 
-@njit(**JIT_REDUCE)
+@njit(**JIT_INLINE)
 def _gram_block(X, order, ptr, k, G):
     """``G = X_k^T X_k`` for the columns of group ``k`` (``G`` is ``size x size``)."""
     size = ptr[k + 1] - ptr[k]
@@ -25,7 +25,7 @@ def _gram_block(X, order, ptr, k, G):
             G[b, a] = acc
 
 
-@njit(**JIT)
+@njit(**JIT_INLINE)
 def _jacobi_rotate(A, p, q):
     """One Jacobi rotation zeroing ``A[p, q]`` of the symmetric ``A`` (in place)."""
     apq = A[p, q]
@@ -71,7 +71,7 @@ def sym_max_eig_bound(A):
     return top + np.sqrt(off)
 
 
-@njit(**JIT)
+@njit(**JIT_INLINE)
 def group_lipschitz(X, order, ptr, k, curvature):
     """:math:`\\sup f'' \\, \\|X_k\\|_2^2 / n` of group ``k`` from its Gram block (BCD computes it
     only for the groups that enter a working set)."""

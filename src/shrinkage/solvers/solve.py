@@ -21,7 +21,6 @@ from .._validation import (
     check_nonnegative,
     check_positive_int,
 )
-from ._kernels_anderson import K_ANDERSON
 from ._kernels_bcd import bcd_group, bcd_multitask
 from ._kernels_cd import cd_gram, cd_ls
 from ._kernels_penalty import sep_terms
@@ -307,7 +306,7 @@ def solve_prepared(
         gw = penalty.alpha * penalty.weights
         n_iter, cert, c = bcd_group(
             X, y, w, eta, c, penalty.order, penalty.ptr, gw, prob.group_lipschitz(penalty),
-            df.kind, tol, max_iter, gap, prob.glm_intercept, K_ANDERSON, np.zeros(2, np.int64),
+            df.kind, tol, max_iter, gap, prob.glm_intercept, np.zeros(2, np.int64), True,
         )  # fmt: skip
     else:
         a, b = penalty.l1_l2(prob.n_features)
