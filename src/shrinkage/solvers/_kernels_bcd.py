@@ -135,10 +135,10 @@ def _intercept_step(y, eta, c, kind, g, h):
 @njit(**JIT_INLINE)
 def _solve_ws(X, y, w, eta, c, order, ptr, gw, lips, kind, ws, inner_tol, it, max_iter, flags):
     """Passes over the working set ``ws`` until its subproblem's certificate is below
-    ``inner_tol`` or ``it`` reaches ``max_iter``; ``flags = (gap, fit_intercept, anderson)``:
-    with ``anderson``, every ``K_ANDERSON + 1`` passes an extrapolation is tried (``flags[3]``,
-    2 ints, counts the attempts and acceptances; see :func:`try_extrapolation`). Returns
-    ``(it, c)``."""
+    ``inner_tol`` or ``it`` reaches ``max_iter``. ``flags = (gap, fit_intercept, anderson,
+    stats)``: with ``anderson``, every ``K_ANDERSON + 1`` passes an extrapolation is tried and
+    ``stats`` (2 ints) counts the attempts and acceptances (see :func:`try_extrapolation`).
+    Returns ``(it, c)``."""
     g = np.empty(y.shape[0])
     h = np.empty(y.shape[0])
     grad = np.empty(X.shape[1])
