@@ -15,7 +15,8 @@ import numpy as np
 from numba import njit
 
 from . import _kernels_datafit as KD
-from ._kernels_common import JIT, JIT_INLINE, col_axpy, copy, dot, fill, gather, vsum
+from ._kernels_anderson import anderson_combine
+from ._kernels_common import JIT, JIT_INLINE, col_axpy, copy, dot, gather
 from ._kernels_penalty import coord_value, prox_coord, sep_terms
 
 _AA_K = 5  # Anderson acceleration memory (skglm's default)
@@ -115,52 +116,8 @@ def _anderson(X, w, r, ws, a_ws, b_ws, hist, w_acc, n):
     ``||sum_k c_k (w^(k+1) - w^(k))||`` under ``sum c = 1``. Kept only if it lowers the
     objective, so convergence guarantees are those of plain CD."""
     m = ws.shape[0]
-    K = _AA_K
-    C = np.empty(K * K)
-    for k in range(K):
-        for l in range(k, K):
-            acc = 0.0
-            for i in range(m):
-                uk = hist[(k + 1) * m + i] - hist[k * m + i]
-                ul = hist[(l + 1) * m + i] - hist[l * m + i]
-                acc += uk * ul
-            C[k * K + l] = acc
-            C[l * K + k] = acc
-    # solve C z = 1 by Gaussian elimination with partial pivoting (K is tiny)
-    z = fill(np.empty(K), 1.0)
-    for col in range(K):
-        piv = col
-        for row in range(col + 1, K):
-            if abs(C[row * K + col]) > abs(C[piv * K + col]):
-                piv = row
-        if abs(C[piv * K + col]) <= 1e-300:
-            return
-        if piv != col:
-            for l in range(K):
-                tmp = C[col * K + l]
-                C[col * K + l] = C[piv * K + l]
-                C[piv * K + l] = tmp
-            tmp = z[col]
-            z[col] = z[piv]
-            z[piv] = tmp
-        for row in range(col + 1, K):
-            f = C[row * K + col] / C[col * K + col]
-            for l in range(col, K):
-                C[row * K + l] -= f * C[col * K + l]
-            z[row] -= f * z[col]
-    for col in range(K - 1, -1, -1):
-        acc = z[col]
-        for l in range(col + 1, K):
-            acc -= C[col * K + l] * z[l]
-        z[col] = acc / C[col * K + col]
-    zsum = vsum(z)
-    if not np.isfinite(zsum) or zsum == 0.0:
+    if not anderson_combine(hist, m, _AA_K, w_acc):
         return
-    for i in range(m):
-        acc = 0.0
-        for k in range(K):
-            acc += z[k] * hist[(k + 1) * m + i]
-        w_acc[i] = acc / zsum
     # objective on ws (coordinates outside ws are fixed): r_acc = r + X_ws (w - w_acc)
     r_acc = np.empty(r.shape[0])
     copy(r_acc, r)

@@ -72,13 +72,16 @@ def sep_terms(w, grad, a, b):
 
 
 @njit(**JIT)
-def group_terms(w, grad, order, ptr, t):
-    """Group lasso value :math:`\\sum_k t_k\\|w_k\\|`, dual scaling ``s`` (largest ``s <= 1``
-    with ``s ||grad_k|| <= t_k``) and largest KKT violation."""
+def group_terms(w, grad, order, ptr, t, groups):
+    """Over the groups ``groups`` (indices into ``ptr``): group lasso value
+    :math:`\\sum_k t_k\\|w_k\\|`, dual scaling ``s`` (largest ``s <= 1`` with
+    ``s ||grad_k|| <= t_k``) and largest KKT violation. Only the entries of ``w`` and ``grad``
+    in these groups are read (BCD certifies a working set from its columns' gradients)."""
     pen = 0.0
     s = 1.0
     kkt = 0.0
-    for k in range(ptr.shape[0] - 1):
+    for q in range(groups.shape[0]):
+        k = groups[q]
         wn = 0.0
         gn = 0.0
         for m in range(ptr[k], ptr[k + 1]):

@@ -32,6 +32,9 @@ __all__ = ["SolverResult", "certificate", "solve"]
 
 _DATAFITS = (Quadratic, Logistic, Poisson, MultiTaskQuadratic)
 _SOLVERS = {"auto", "cd", "bcd", "fista"}
+# groups up to this size get their BCD constant from a Jacobi eigen-solve of the Gram block in
+# the kernel (O(n size^2 + size^3)); larger ones from LAPACK's SVD up front
+_LAZY_GROUP = 64
 
 
 @dataclass
@@ -114,7 +117,7 @@ class _Problem:
         kept = self._cache.get("ls_state")
         if self.many_solves and kept is not None and np.array_equal(kept[0], w):
             return kept[1], kept[2], True
-        return self.y - self.X @ w, np.empty(self.n_features), False
+        return self.y - support_product(self.X, w), np.empty(self.n_features), False
 
     def keep_ls_state(self, w: np.ndarray, r: np.ndarray, grad: np.ndarray) -> None:
         if self.many_solves:
@@ -127,14 +130,30 @@ class _Problem:
         return self._cache["gram"]
 
     def group_lipschitz(self, penalty: GroupLasso) -> np.ndarray:
-        """Per-group Lipschitz constants ``sup f'' ||X_g||_2^2 / n``."""
+        """Per-group Lipschitz constants ``sup f'' ||X_g||_2^2 / n``; ``-1`` marks a small group
+        (``<= _LAZY_GROUP`` columns) whose constant BCD computes when the group first enters a
+        working set (an SVD per group up front cost more than the solve; docs/api/solvers.md).
+        The kernel fills the cached array in place, so a path computes each constant once."""
         key = ("glips", penalty.groups.tobytes())
         if key not in self._cache:
             df = self.datafit
             self._cache[key] = np.array(
-                [df.global_lipschitz(self.X[:, idx]) for _, idx in penalty.blocks()]
+                [
+                    -1.0 if len(idx) <= _LAZY_GROUP else df.global_lipschitz(self.X[:, idx])
+                    for _, idx in penalty.blocks()
+                ]
             )
         return self._cache[key]
+
+
+def support_product(X: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """``X @ w`` from the columns where ``w`` (a vector, or rows of a matrix) is non-zero: a
+    sparse solution (or the zero start) costs ``O(n nnz)``, not ``O(n p)``."""
+    used = np.any(w != 0, axis=1) if w.ndim == 2 else w != 0
+    nz = np.flatnonzero(used)
+    if 2 * nz.shape[0] >= w.shape[0]:
+        return X @ w
+    return X[:, nz] @ w[nz]
 
 
 def prepare(X, y, datafit, fit_intercept: bool = True) -> _Problem:
@@ -283,11 +302,11 @@ def solve_prepared(
         R = np.ascontiguousarray(y - X @ w)
         n_iter, cert = bcd_multitask(X, w, R, penalty.alpha, prob.lipschitz(), tol, max_iter)
     elif isinstance(penalty, GroupLasso):
-        eta = X @ w + c
+        eta = support_product(X, w) + c
         gw = penalty.alpha * penalty.weights
         n_iter, cert, c = bcd_group(
             X, y, w, eta, c, penalty.order, penalty.ptr, gw, prob.group_lipschitz(penalty),
-            df.kind, tol, max_iter, gap, prob.glm_intercept,
+            df.kind, tol, max_iter, gap, prob.glm_intercept, np.zeros(2, np.int64), True,
         )  # fmt: skip
     else:
         a, b = penalty.l1_l2(prob.n_features)
@@ -299,7 +318,7 @@ def solve_prepared(
             n_iter, cert = cd_ls(X, y, w, r, a, b, prob.lipschitz(), tol, max_iter, gap, grad, ok)
             prob.keep_ls_state(w, r, grad)
         else:
-            eta = X @ w + c
+            eta = support_product(X, w) + c
             n_iter, cert, c = pn_glm(
                 X, y, w, eta, c, a, b, df.kind, tol, max_iter, gap, prob.glm_intercept
             )
@@ -314,7 +333,7 @@ def _finish(prob, penalty, w, c, n_iter, cert, kind, solver, tol, with_objective
         intercept = float(c) if prob.fit_intercept else 0.0
     objective = np.nan  # the path skips it: an O(np) product per alpha
     if with_objective:
-        eta = prob.X_orig @ w + intercept
+        eta = support_product(prob.X_orig, w) + intercept
         objective = prob.datafit.value(prob.y_orig, eta) + penalty.value(w)
     converged = cert <= tol
     if not converged:
