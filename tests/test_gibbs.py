@@ -211,6 +211,7 @@ PRIOR_KEYS = {
     "regularized_horseshoe": {"tau", "lam", "c2", "slice_evals"},
     "group_lasso": {"lasso_lambda"},
     "group_horseshoe": {"tau", "lam", "slice_evals"},
+    "horseshoe_plus": {"tau", "lam", "slice_evals"},
 }
 
 
@@ -315,6 +316,11 @@ def _log_hc(x):  # C+(0, 1) density of exp(x) times the Jacobian exp(x)
     return x - np.log1p(np.exp(2 * x))
 
 
+def _log_hsp(x):  # horseshoe+ density of exp(x), 4 x / (pi^2 (e^{2x} - 1)), times exp(x)
+    safe = np.where(x == 0, 1.0, x)  # the removable singularity at lam = 1: the limit is 1/2
+    return np.log(np.where(x == 0, 0.5, safe / np.expm1(2 * safe))) + x
+
+
 def _scale_grid(prior, g):
     """(v1, v2, log prior weight) on a grid of log-scales for p = 2, fixed sigma = 1.
 
@@ -334,6 +340,9 @@ def _scale_grid(prior, g):
         a, c = np.meshgrid(g, g, indexing="ij")
         v = np.exp(2 * (a + c))
         return v, v, _log_hc(a) + _log_hc(c)
+    if prior == "horseshoe_plus":  # v_j = tau^2 lam_j^2, over (log lam1, log lam2, log tau)
+        a, b, c = np.meshgrid(g, g, g, indexing="ij", sparse=True)
+        return np.exp(2 * (a + c)), np.exp(2 * (b + c)), _log_hsp(a) + _log_hsp(b) + _log_hc(c)
     # regularized horseshoe: grid over (log lam1, log lam2, log tau, log c2), slab_df = 4,
     # slab_scale = 1: c2 ~ InvGamma(2, 2)
     a, b, c, d = np.meshgrid(g, g, g, g, indexing="ij", sparse=True)
@@ -348,6 +357,7 @@ QUAD_CASES = {
     "group_lasso": ({"lasso_lambda": 1.5}, [0, 0]),
     "group_horseshoe": ({}, [0, 0]),
     "regularized_horseshoe": ({"slab_scale": 1.0}, None),
+    "horseshoe_plus": ({}, None),
 }
 
 
@@ -357,7 +367,8 @@ def test_fixed_sigma_posterior_mean_matches_quadrature(rng, prior):
     X = _standardized(rng, n, 2)
     y = 0.8 * X[:, 0] + rng.standard_normal(n)
     yc = y - y.mean()
-    grid = np.linspace(-12, 6, 37 if prior == "regularized_horseshoe" else 241)
+    coarse = prior in ("regularized_horseshoe", "horseshoe_plus")  # 4-D, 3-D grids
+    grid = np.linspace(-12, 6, 37 if coarse else 241)
     v1, v2, lprior = _scale_grid(prior, grid)
     XtX, Xty = X.T @ X, X.T @ yc
     a11, a22, a12 = XtX[0, 0] + 1 / v1, XtX[1, 1] + 1 / v2, XtX[0, 1]

@@ -79,7 +79,8 @@ def sample(
     random_seed : int, optional
     sampler : {"auto", "nutpie", "pymc", "gibbs"}
         ``"gibbs"``: the exact Gibbs sampler (Gaussian family; Gaussian, Laplace,
-        ElasticNet, BayesianLasso, Horseshoe, RegularizedHorseshoe, GroupLasso, GroupHorseshoe priors;
+        ElasticNet, BayesianLasso, Horseshoe, RegularizedHorseshoe, HorseshoePlus, GroupLasso,
+        GroupHorseshoe priors;
         R2D2 when ``sum(concentration) = mean_r2 * precision_r2``),
         same posterior and layout. ``"auto"``: Gibbs where
         :func:`~shrinkage.inference.gibbs.spec.prefer_gibbs` says so (the Gaussian family

@@ -238,13 +238,19 @@ class HorseshoePlus(ScaleMixture):
 
     Variables: ``beta_z``, ``lam`` (dim ``feature``), ``tau``; ``beta`` deterministic. No
     convex penalty equivalent. Sampling: as :class:`Horseshoe` (the marginal form for the
-    Gaussian family). No Gibbs update set: ``docs/prior-to-penalty.md`` says why.
+    Gaussian family, and the Gibbs updates of
+    :mod:`shrinkage.inference.gibbs.horseshoe_plus`, which keep ``eta`` as a state variable
+    and record ``lam`` and ``tau``; ``tau`` not sigma-scaled).
     """
 
     global_scale: float = 1.0
+    gibbs_updates: ClassVar[str] = "horseshoe_plus"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "global_scale", check_positive(self.global_scale, "global_scale"))
+
+    def gibbs_params(self, p: int, n: int) -> dict[str, Any]:
+        return {"global_scale": self.global_scale, "sigma_scaled": False}
 
     def build_scale(self, ctx: BuildContext):
         """Create ``lam`` (density :func:`horseshoe_plus_local_logp`) and ``tau``; return

@@ -27,6 +27,9 @@ Priors (``prior_params`` keys and defaults in brackets):
                           ``c^2 ~ InvGamma(slab_df/2, slab_df S^2/2)``, ``S = slab_scale sigma``
                           [slab_sigma_scaled=True] or ``slab_scale``
                           [global_scale=1, slab_scale=2, slab_df=4, sigma_scaled=True]
+``"horseshoe_plus"``      Bhadra et al. (2017): ``beta_j ~ N(0, tau^2 lam_j^2)``,
+                          ``lam_j = eta_j nu_j``, ``eta_j, nu_j ~ C+(0,1)``, ``tau`` as the
+                          horseshoe (:mod:`.horseshoe_plus`)
 ``"group_lasso"``         Kyung et al. (2010): ``p(beta | sigma) ∝ exp(-(lambda/sigma)
                           sum_g w_g ||beta_g||)`` (``sigma = 1`` if not [sigma_scaled=True])
                           [lasso_lambda=None (estimated, r, delta as above), weights=None
@@ -90,6 +93,7 @@ from shrinkage.inference.gibbs.horseshoe import (
     HorseshoeUpdates,
     RegularizedHorseshoeUpdates,
 )
+from shrinkage.inference.gibbs.horseshoe_plus import HorseshoePlusUpdates
 from shrinkage.inference.gibbs.priors import (
     BayesianLassoUpdates,
     ElasticNetUpdates,
@@ -115,6 +119,7 @@ UPDATES: dict[str, type[Updates]] = {
         BayesianLassoUpdates,
         HorseshoeUpdates,
         RegularizedHorseshoeUpdates,
+        HorseshoePlusUpdates,
         GroupLassoUpdates,
         GroupHorseshoeUpdates,
         R2D2Updates,
@@ -165,7 +170,7 @@ def gibbs_sample(
         Response.
     prior : str
         One of ``"gaussian"``, ``"laplace"``, ``"elastic_net"``, ``"bayesian_lasso"``, ``"horseshoe"``,
-        ``"regularized_horseshoe"``, ``"group_lasso"``, ``"group_horseshoe"``, ``"r2d2"`` (see
+        ``"regularized_horseshoe"``, ``"horseshoe_plus"``, ``"group_lasso"``, ``"group_horseshoe"``, ``"r2d2"`` (see
         module doc).
     draws, chains : int
         Kept draws and independent chains.

@@ -16,8 +16,8 @@ intercept ``True`` / ``"flat"`` /    ``Normal(mean(y), 2.5 sd(y))`` / flat / non
 ``False``
 ==================================  ==========================================================
 
-Priors without Gibbs updates (``gibbs_updates = None``, e.g. ``HorseshoePlus``) and other
-families raise ``ValueError``.
+Priors without Gibbs updates (``gibbs_updates = None``) and other families raise
+``ValueError``.
 """
 
 from __future__ import annotations
