@@ -166,3 +166,13 @@ def test_auto_keeps_nuts_out_of_core_for_sets_it_may_not_pick(dask_client, data)
     _, _, Xd, yd = data
     model = build_model(Xd, yd, prior=priors.R2D2())
     assert _resolve_sampler("auto", get_spec(model)) != "gibbs"
+
+
+def test_horseshoe_plus_gibbs_needs_rows(dask_client, data):
+    """Its sweep scales the columns of the rows by eta: out of core, auto keeps NUTS and an
+    explicit sampler="gibbs" is refused by name (not a crash on the missing rows)."""
+    _, _, Xd, yd = data
+    model = build_model(Xd, yd, prior=priors.HorseshoePlus())
+    assert _resolve_sampler("auto", get_spec(model)) != "gibbs"
+    with pytest.raises(ValueError, match="'horseshoe_plus' Gibbs updates read the rows"):
+        sample(model, sampler="gibbs", draws=5, tune=5, chains=1, progressbar=False)

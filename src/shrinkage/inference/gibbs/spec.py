@@ -130,7 +130,9 @@ def prefer_gibbs(spec: ModelSpec) -> bool:
     Gaussian family, a prior with Gibbs updates that ``sampler="auto"`` may pick (the update
     set's ``auto``; not R2D2, not the group lasso, which was not measured), and
 
-    * out-of-core data (a :class:`~shrinkage.outofcore.GramDesign`): always. Every Gibbs
+    * out-of-core data (a :class:`~shrinkage.outofcore.GramDesign`): whenever the update set
+      runs without rows (its ``out_of_core``; not the horseshoe+, whose sweep scales the
+      rows' columns). The Gibbs
       update then runs from ``X'X``, ``X'y``, ``y'y`` (O(p^3) per sweep, seconds at
       ``p = 50``), while NUTS on the sufficient statistics spends minutes compiling and
       sampling, also independent of ``n``;
@@ -152,7 +154,7 @@ def prefer_gibbs(spec: ModelSpec) -> bool:
     if not UPDATES[prior.gibbs_updates].auto:  # R2D2: docs/prior-to-penalty.md
         return False
     if getattr(design, "out_of_core", False):
-        return True
+        return UPDATES[prior.gibbs_updates].out_of_core
     p, n = design.n_features, design.n_obs
     if prior.local_scales is not None and prior.has_tau:
         return p > n
