@@ -1,8 +1,10 @@
-"""Solvers side by side with skglm, celer, scikit-learn and glum at equal accuracy (issue 22).
+"""Solvers side by side with skglm, celer, scikit-learn, glum, R glmnet at equal accuracy (issue 22).
 
 Run: ``PYTHONPATH=src python benchmarks/peers_solvers.py [--cases lasso_tall,...] [--repeat 3]``
 (peers: ``pip install -r benchmarks/requirements-peers.txt``; ``benchmarks/peers.py --part
-solvers`` calls :func:`main` one case per process).
+solvers`` calls :func:`main` one case per process). R glmnet (``apt-get install r-base-core
+r-cran-glmnet``) joins the lasso, logistic and path cases through benchmarks/_glmnet.py, timed
+inside R; without Rscript/glmnet, or with ``--no-glmnet``, it is skipped with the reason printed.
 
 Equal accuracy: every tool minimizes the same objective (row-averaged datafit, no intercept,
 centred data) and is run at the loosest tolerance of a ladder (1e-2, 1e-3, ... 1e-14 in its own
@@ -26,9 +28,23 @@ from threadpoolctl import threadpool_limits
 
 from shrinkage.solvers import L1, GroupLasso, Logistic, Quadratic, path, solve
 
+try:  # benchmarks/ is on sys.path when run as a script or through peers.py
+    import _glmnet
+except ImportError:  # pragma: no cover
+    _glmnet = None
+
 REL = 1e-7  # target relative objective excess over the reference
 LADDER = [10.0**-k for k in range(2, 15)]
 GROUP_SIZE = 5
+GLMNET = {"skip": "not checked yet"}  # main() sets "skip" to None when R glmnet runs here
+# cases R glmnet joins (timed inside R, see benchmarks/_glmnet.py) and its family there
+GLMNET_FAMILY = {
+    "lasso_tall": "gaussian",
+    "lasso_wide": "gaussian",
+    "logistic": "binomial",
+    "lasso_path": "gaussian",
+    "logistic_path_bc": "binomial",
+}
 
 
 def _sparse_data(n, p, k, seed, logistic=False):
@@ -177,6 +193,24 @@ def _path_tools():
     }
 
 
+def _logistic_path_tools():
+    """Ours and skglm (warm-started loop); R glmnet joins in :func:`run_case`. celer's logreg
+    path is left out: at tol 1e-10 on breast cancer it ran over 5 minutes here (calibration
+    needs 1e-12)."""
+    import skglm
+
+    def skglm_path(X, y, alphas, t):
+        m = skglm.SparseLogisticRegression(alphas[0], fit_intercept=False, tol=t, warm_start=True)
+        return np.array([m.set_params(alpha=a).fit(X, y).coef_[0].copy() for a in alphas])
+
+    return {
+        "ours": lambda X, y, al, t: (
+            path(X, y, Logistic(), L1(1.0), alphas=al, fit_intercept=False, tol=t).coefs
+        ),
+        "skglm": skglm_path,
+    }
+
+
 # ---------------------------------------------------------------- cases
 def _alpha_max_ls(X, y):
     return np.abs(X.T @ y).max() / len(y)
@@ -202,10 +236,26 @@ def _case(name):
         X, y = _sparse_data(500, 5_000, 20, 4)
         alphas = _alpha_max_ls(X, y) * np.geomspace(1, 1e-2, 100)
         return "lasso path n=500 p=5000 100 alphas", X, y, alphas, _path_tools(), _obj_ls
+    if name == "logistic_path_bc":
+        return _breast_cancer_path()
     raise ValueError(f"unknown case {name!r}; choose from {CASES}")
 
 
-CASES = ["lasso_tall", "lasso_wide", "logistic", "group", "lasso_path"]
+def _breast_cancer_path():
+    """Logistic L1 path on scikit-learn's breast cancer (n=569, p=30), standardized columns,
+    100 alphas log-spaced from alpha_max down to 1e-4 alpha_max (glmnet's default grid for
+    n > p)."""
+    from sklearn.datasets import load_breast_cancer
+
+    X, y = load_breast_cancer(return_X_y=True)
+    X = np.asfortranarray((X - X.mean(0)) / X.std(0))
+    y = y.astype(float)
+    alphas = np.abs(X.T @ (y - y.mean())).max() / len(y) * np.geomspace(1, 1e-4, 100)
+    label = "logistic L1 path breast cancer n=569 p=30 100 alphas"
+    return label, X, y, alphas, _logistic_path_tools(), _obj_logistic
+
+
+CASES = ["lasso_tall", "lasso_wide", "logistic", "group", "lasso_path", "logistic_path_bc"]
 
 
 def _objectives(obj, X, y, alpha, coefs):
@@ -237,6 +287,8 @@ def _calibrate(tools, X, y, alpha, obj):
 def run_case(name: str, repeat: int = 3) -> dict:
     """Calibrate, time ``repeat`` interleaved rounds and print one line per tool."""
     label, X, y, alpha, tools, obj = _case(name)
+    if GLMNET["skip"] is None and name in GLMNET_FAMILY:
+        tools["glmnet"] = _glmnet.Glmnet(GLMNET_FAMILY[name])
     with threadpool_limits(1):
         tols = _calibrate(tools, X, y, alpha, obj)
         times = {k: [] for k, t in tols.items() if t is not None}
@@ -244,24 +296,40 @@ def run_case(name: str, repeat: int = 3) -> dict:
             for k in times:
                 t0 = time.perf_counter()
                 _quiet(tools[k])(X, y, alpha, tols[k])
-                times[k].append(time.perf_counter() - t0)
+                wall = time.perf_counter() - t0
+                times[k].append(getattr(tools[k], "last_seconds", None) or wall)  # R: inside R
+    if "glmnet" in tools:
+        tools["glmnet"].close()
     best = {k: min(v) for k, v in times.items()}
     peers = {k: v for k, v in best.items() if k != "ours"}
     top = min(peers, key=peers.get)
     ratio = best["ours"] / peers[top]
     load = " ".join(f"{v:.2f}" for v in os.getloadavg())
-    print(f"{label}: ratio ours / best peer ({top}) = {ratio:.2f}  [load {load}]", flush=True)
+    vs_r = f", ours / glmnet = {best['ours'] / best['glmnet']:.2f}" if "glmnet" in best else ""
+    print(
+        f"{label}: ratio ours / best peer ({top}) = {ratio:.2f}{vs_r}  [load {load}]", flush=True
+    )
     for k in tols:
         t = f"{best[k]:8.3f} s" if k in best else "  (never reached the reference)"
         print(f"    {k:<8} tol {tols[k] if tols[k] else float('nan'):.0e} {t}", flush=True)
     return {"case": name, "ratio": ratio, "best_peer": top, "times": best, "tols": tols}
 
 
+def _glmnet_unavailable():
+    if _glmnet is None:
+        return "benchmarks/_glmnet.py not importable"
+    return _glmnet.unavailable()
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", default=",".join(CASES))
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--no-glmnet", action="store_true", help="leave out the R glmnet peer")
     args = parser.parse_args(argv)
+    GLMNET["skip"] = "--no-glmnet" if args.no_glmnet else _glmnet_unavailable()
+    if GLMNET["skip"] is not None:
+        print(f"R glmnet peer skipped: {GLMNET['skip']}", flush=True)
     # warm our numba kernels (compile time is benchmarks/solvers.py's business)
     Xw, yw = _sparse_data(50, 20, 3, 9)
     for case in (_lasso_tools, _logistic_tools, _group_tools):

@@ -18,6 +18,11 @@ from ._kernels_cd import _grow
 from ._kernels_common import JIT, col_axpy, copy, dot, fill, vsum, xt_vec
 from ._kernels_penalty import prox_coord, sep_terms, sep_value
 
+# Gram-form model for working sets of at most 80 columns: forming the block (n m^2 / 2) costs
+# no more than the 20 data-space passes (2 n m each) it replaces; its passes cost O(m^2)
+_GRAM_MAX_COLS = 80
+_GRAM_PASSES = 10_000  # cap of CD passes on the Gram-form model
+
 
 @njit(**JIT)
 def _glm_cert(y, w, eta, g, grad, a, b, kind, gap, fit_intercept):
@@ -84,6 +89,32 @@ def _pn_inner(X, h, grad, gc, w, ws, a, b, d, Xd, fit_intercept, inner_tol, max_
 
 
 @njit(**JIT)
+def _weighted_gram(X, h, ws):
+    """``(H, hx)``: ``H = X_ws^T diag(h) X_ws`` (``m x m``, flattened row-major) and
+    ``hx = X_ws^T h``, in ``O(n m^2)``."""
+    n = X.shape[0]
+    m = ws.shape[0]
+    H = np.empty(m * m)
+    hx = np.empty(m)
+    hX = np.empty(n)
+    for k in range(m):
+        jk = ws[k]
+        acc = 0.0
+        for i in range(n):
+            hX[i] = h[i] * X[i, jk]
+            acc += hX[i]
+        hx[k] = acc
+        for l in range(k + 1):
+            jl = ws[l]
+            acc = 0.0
+            for i in range(n):
+                acc += hX[i] * X[i, jl]
+            H[k * m + l] = acc
+            H[l * m + k] = acc
+    return H, hx
+
+
+@njit(**JIT)
 def pn_glm(X, y, w, eta, c, a, b, kind, tol, max_iter, gap, fit_intercept):
     """Prox-Newton for GLMs (glmnet's IRLS + CD): the quadratic model of the datafit at the
     current point is minimized by CD (data space) over a capped working set, then a
@@ -115,10 +146,21 @@ def pn_glm(X, y, w, eta, c, a, b, kind, tol, max_iter, gap, fit_intercept):
         ws = ws_buf[:m]
         gc = vsum(g)
         d = fill(np.empty(m), 0.0)
-        # a few passes give an inexact Newton step (skglm caps them at 20); the line search
-        # below keeps every step a descent step
-        inner_tol = max(1e-4 * tol, 1e-3 * cert * cert)
-        dc = _pn_inner(X, h, grad, gc, w, ws, a, b, d, Xd, fit_intercept, inner_tol, 20)
+        if m <= _GRAM_MAX_COLS:
+            # few columns (glmnet's covariance mode): the block X_ws^T diag(h) X_ws costs
+            # n m^2 / 2 once and a pass O(m^2), so the model is solved tightly (collinear
+            # columns need thousands of passes; an inexact step cost hundreds of outer steps)
+            H, hx = _weighted_gram(X, h, ws)
+            inner_tol = min(1e-4 * tol, 1e-3 * cert * cert)
+            dc = pn_inner_gram(
+                H, hx, max(vsum(h), 1e-300), grad, gc, w, ws, a, b, d, fit_intercept, inner_tol,
+                _GRAM_PASSES,
+            )  # fmt: skip
+        else:
+            # a few passes give an inexact Newton step (skglm caps them at 20); the line search
+            # below keeps every step a descent step
+            inner_tol = max(1e-4 * tol, 1e-3 * cert * cert)
+            dc = _pn_inner(X, h, grad, gc, w, ws, a, b, d, Xd, fit_intercept, inner_tol, 20)
         # Xd afresh from d (the incremental one carries the rounding of every update)
         fill(Xd, dc)
         decrease = gc * dc
