@@ -55,13 +55,13 @@ def refuse_sampling(family: str) -> None:
     )
 
 
-def standardized_block(xb, yb, k, source, spec, names, mean, std, datafit, check=True):
-    """One partition as ``(Z, y)``, ``Z = (X - mean) / std`` a float copy (runs on a worker).
+def _checked_block(xb, yb, k, source, spec, names, datafit, check):
+    """One partition as float ``(X, y)`` (possibly read-only views of the partition's data).
 
     ``check``: refuse non-finite values and a response outside the family's support, naming
     the partition (and its file)."""
     where = _where(k, source)
-    X = np.array(_as_block(xb, spec, where, "X"), dtype=float)  # a copy we may overwrite
+    X = _as_block(xb, spec, where, "X")
     X = X[:, None] if X.ndim == 1 else X
     y = _as_block(yb, None, where, "y").reshape(-1)
     if y.shape[0] != X.shape[0]:
@@ -73,15 +73,29 @@ def standardized_block(xb, yb, k, source, spec, names, mean, std, datafit, check
             datafit.validate_y(y)
         except ValueError as err:
             raise ValueError(f"{where}: {err}") from None
-    X -= mean  # standardize in place: the block is ours
-    X /= std
     return X, y
 
 
+def standardized_block(xb, yb, k, source, spec, names, mean, std, datafit, check=True):
+    """One partition as ``(Z, y)``, ``Z = (X - mean) / std`` a float copy (runs on a worker);
+    ``check`` as :func:`_checked_block`."""
+    X, y = _checked_block(xb, yb, k, source, spec, names, datafit, check)
+    Z = np.empty(X.shape, order="F")
+    np.subtract(X, mean, out=Z)  # one write of our own buffer, then scaled in place
+    Z /= std
+    return Z, y
+
+
 def _block(xb, yb, k, source, spec, names, mean, std, w, c, datafit, check=True) -> GLMPass:
-    """One partition's :class:`GLMPass` (runs on a worker); see :func:`standardized_block`."""
-    Z, y = standardized_block(xb, yb, k, source, spec, names, mean, std, datafit, check)
-    return block_pass(Z, y, w, c, datafit.kind, overwrite=True)
+    """One partition's :class:`GLMPass` at ``(w, c)`` on the standardized scale (runs on a
+    worker), fused: the rows are centred once into a buffer of ours (never scaled: the
+    ``1 / std`` goes into ``w`` and the ``p``-sized results), then
+    :func:`~shrinkage.solvers.irls.block_pass` computes ``eta``, the loss, ``X'f'``, ``X'f''``
+    in one product, and ``X'WX`` by BLAS on the ``sqrt(f'')``-scaled rows, in place."""
+    X, y = _checked_block(xb, yb, k, source, spec, names, datafit, check)
+    Xc = np.empty(X.shape, order="F")
+    np.subtract(X, mean, out=Xc)
+    return block_pass(Xc, y, w, c, datafit.kind, overwrite=True, scale=std)
 
 
 def _sum_all(*parts: GLMPass) -> GLMPass:
