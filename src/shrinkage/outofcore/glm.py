@@ -106,24 +106,45 @@ def _sum_all(*parts: GLMPass) -> GLMPass:
 
 
 def glm_pass(
-    X: Any, y: Any, datafit, stats: GramStats, *, sources: Sequence[str] | None = None
+    X: Any,
+    y: Any,
+    datafit,
+    stats: GramStats,
+    *,
+    sources: Sequence[str] | None = None,
+    cache: bool = False,
 ) -> Callable[[np.ndarray, float], GLMPass]:
     """``pass_fn(w, c)`` for :func:`~shrinkage.solvers.irls.irls` over Dask ``X``, ``y``.
 
     Each call computes one Dask graph: a :class:`GLMPass` per partition (rows standardized with
-    ``stats.mean`` and ``stats.std``), summed ``_FANIN`` at a time up to the client.
+    ``stats.mean`` and ``stats.std``), summed ``_FANIN`` at a time up to the client. ``cache``:
+    see :func:`distributed_pass`.
     """
-    return distributed_pass(X, y, datafit, stats, _block, sources=sources)
+    return distributed_pass(X, y, datafit, stats, _block, sources=sources, cache=cache)
 
 
 def distributed_pass(
-    X: Any, y: Any, datafit, stats: GramStats, block_fn, *, sources: Sequence[str] | None = None
+    X: Any,
+    y: Any,
+    datafit,
+    stats: GramStats,
+    block_fn,
+    *,
+    sources: Sequence[str] | None = None,
+    cache: bool = False,
 ) -> Callable:
     """``pass_fn(*point)``: one Dask graph running ``block_fn(xb, yb, k, source, spec, names,
     mean, std, *point, datafit, check)`` on every partition and summing the results (``+``)
     ``_FANIN`` at a time up to the client. The data are checked in the first pass only (they do
-    not change between passes)."""
-    from dask import compute, delayed
+    not change between passes).
+
+    ``cache=True`` (needs a ``distributed.Client``): the partitions are parsed and checked once
+    into float arrays ``(X_k, y_k)`` that are ``persist``-ed in the workers' memory (started
+    now, in the background), and every pass runs on them instead of re-reading the files. A
+    worker lost with its arrays: Dask recomputes them from the files. They are released when
+    ``pass_fn`` is garbage-collected.
+    """
+    from dask import compute, delayed, persist
 
     xs, ys, spec, names = _blocks(X, y)
     if ys is None:
@@ -131,9 +152,14 @@ def distributed_pass(
     if sources is not None and len(sources) != len(xs):
         raise ValueError(f"{len(sources)} sources for {len(xs)} partitions")
     where = [None] * len(xs) if sources is None else list(sources)
+    if cache:
+        parse = delayed(_checked_block, pure=True)
+        parsed = persist(*[parse(xb, ys[k], k, where[k], spec, names, datafit, True)
+                           for k, xb in enumerate(xs)])  # fmt: skip
+        xs, ys, spec = [b[0] for b in parsed], [b[1] for b in parsed], None
     block = delayed(block_fn, pure=True)
     add = delayed(_sum_all, pure=True)
-    checked: list[bool] = []
+    checked: list[bool] = [True] if cache else []
 
     def pass_fn(*point):
         fixed = (spec, names, stats.mean, stats.std, *point, datafit, not checked)
@@ -145,6 +171,48 @@ def distributed_pass(
         return out
 
     return pass_fn
+
+
+def _active_client():
+    """The ``distributed.Client`` that ``dask.compute`` would use now, or None."""
+    try:
+        from dask.base import get_scheduler
+        from distributed import Client
+    except ImportError:
+        return None
+    client = getattr(get_scheduler(), "__self__", None)
+    return client if isinstance(client, Client) else None
+
+
+_CACHE_SHARE = 0.5  # "auto" caches data up to this share of the workers' total memory limit
+
+
+def use_cache(cache: bool | str, stats: GramStats) -> bool:
+    """Whether :func:`glm_map` keeps the parsed partitions in the workers' memory.
+
+    ``"auto"``: when a ``distributed.Client`` is active and the float64 data,
+    ``8 n (p + 1)`` bytes, take at most half the sum of its workers' memory limits (the rest
+    is left for each pass's working copy of a partition and Dask's spill thresholds). ``True``
+    insists (a ``ValueError`` without a client: persisting with the local scheduler would load
+    the data into this process); ``False`` re-reads the files at every pass."""
+    if cache not in (True, False, "auto"):
+        raise ValueError(f"cache must be True, False or 'auto'; got {cache!r}")
+    if cache is False:
+        return False
+    client = _active_client()
+    if client is None:
+        if cache is True:
+            raise ValueError(
+                "cache=True needs a distributed.Client: with the local scheduler the cached "
+                "partitions would be loaded into this process"
+            )
+        return False
+    if cache is True:
+        return True
+    limits = [w.get("memory_limit") or 0 for w in client.scheduler_info()["workers"].values()]
+    if not limits or min(limits) <= 0:  # no limit known: do not guess
+        return False
+    return 8.0 * stats.n * (stats.n_features + 1) <= _CACHE_SHARE * sum(limits)
 
 
 @dataclass
@@ -274,6 +342,7 @@ def glm_map(
     tol: float = 1e-8,
     max_iter: int = 100,
     progress: bool = False,
+    cache: bool | str = "auto",
 ) -> GLMMapResult:
     """Exact penalized MAP of a logistic / Poisson regression on Dask data.
 
@@ -298,6 +367,12 @@ def glm_map(
         As :func:`shrinkage.solvers.irls.irls` (``tol`` on the largest KKT violation).
     progress : bool
         Print one line per Newton step to stderr.
+    cache : {"auto", True, False}
+        Keep the parsed partitions (float64 ``X`` and ``y``, ``8 n (p + 1)`` bytes in all) in
+        the workers' memory for the Newton passes, so that only the first reads the files.
+        ``"auto"`` does so when a ``distributed.Client`` is active and the data take at most
+        half its workers' total memory limit; ``True`` insists (needs a client); ``False``
+        re-reads the files at every pass. Nothing is ever loaded on the client.
 
     Returns
     -------
@@ -313,7 +388,7 @@ def glm_map(
                                       fit_intercept, "glm_map")  # fmt: skip
     first, c0 = _start_pass(stats, datafit, fit_intercept)
     res = irls(
-        glm_pass(X, y, datafit, stats, sources=sources),
+        glm_pass(X, y, datafit, stats, sources=sources, cache=use_cache(cache, stats)),
         datafit,
         penalty,
         stats.n_features,
