@@ -183,8 +183,14 @@ def fit_logistic(X, y01):
     res = glm_map(X, y01, "logistic", L1(1e-3), stats=stats, tol=1e-8, progress=True)
     t2 = time.perf_counter()
     s = res.solver
+    try:  # glm_map's default cache="auto": the parsed partitions kept in the workers' memory
+        from shrinkage.outofcore.glm import use_cache
+
+        cached = f"cache {'on' if use_cache('auto', stats) else 'off'}, "
+    except ImportError:
+        cached = ""
     return s, (
-        f"{s.n_iter} Newton steps, {s.n_passes} passes + 1 statistics pass, KKT "
+        f"{cached}{s.n_iter} Newton steps, {s.n_passes} passes + 1 statistics pass, KKT "
         f"{s.certificate:.1e}; statistics {t1 - t0:.1f} s, Newton passes "
         f"{(t2 - t1) / max(s.n_passes, 1):.1f} s each"
     )
