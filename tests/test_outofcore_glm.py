@@ -257,10 +257,11 @@ def test_cache_switch(dask_client):
     import dask
 
     from shrinkage.outofcore import gram_stats
-    from shrinkage.outofcore.glm import use_cache
+    from shrinkage.outofcore.glm import glm_pass, use_cache
 
     X, _, data = _data(n=100)
-    stats = gram_stats(da.from_array(X, chunks=(50, 6)), da.from_array(data["logistic"][1], 50))
+    Xd, yd = da.from_array(X, chunks=(50, 6)), da.from_array(data["logistic"][1], 50)
+    stats = gram_stats(Xd, yd)
     assert use_cache("auto", stats) and use_cache(True, stats) and not use_cache(False, stats)
     # 1e12 rows x 7 columns = 56 TB: more than half of any test machine's memory
     assert not use_cache("auto", replace(stats, n=10**12))
@@ -270,3 +271,5 @@ def test_cache_switch(dask_client):
         assert not use_cache("auto", stats)
         with pytest.raises(ValueError, match=r"needs a distributed\.Client"):
             use_cache(True, stats)
+        with pytest.raises(ValueError, match=r"needs a distributed\.Client"):
+            glm_pass(Xd, yd, Logistic(), stats, cache=True)

@@ -10,7 +10,8 @@ standard deviations, as the in-memory design does) by the proximal Newton method
 :func:`shrinkage.solvers.irls.irls`. Each outer step is one pass over the partitions: every
 worker reads its rows, standardizes them and returns the ``p x p`` weighted Gram ``Z'WZ``, the
 gradient ``Z'f'`` and the loss (:func:`shrinkage.solvers.irls.block_pass`); the client sums them
-in a tree and solves the quadratic model on those numbers. The certificate (largest KKT
+in a tree and solves the quadratic model on those numbers (with ``cache``, the parsed
+partitions stay in the workers' memory after their first read). The certificate (largest KKT
 violation) comes from the pass at the final point. The client holds ``O(p^2)`` floats; ``X`` is
 never materialized.
 
@@ -91,7 +92,7 @@ def _block(xb, yb, k, source, spec, names, mean, std, w, c, datafit, check=True)
     worker), fused: the rows are centred once into a buffer of ours (never scaled: the
     ``1 / std`` goes into ``w`` and the ``p``-sized results), then
     :func:`~shrinkage.solvers.irls.block_pass` computes ``eta``, the loss, ``X'f'``, ``X'f''``
-    in one product, and ``X'WX`` by BLAS on the ``sqrt(f'')``-scaled rows, in place."""
+    and ``X'WX`` by BLAS on the ``sqrt(f'')``-scaled rows, in place."""
     X, y = _checked_block(xb, yb, k, source, spec, names, datafit, check)
     Xc = np.empty(X.shape, order="F")
     np.subtract(X, mean, out=Xc)
@@ -153,6 +154,7 @@ def distributed_pass(
         raise ValueError(f"{len(sources)} sources for {len(xs)} partitions")
     where = [None] * len(xs) if sources is None else list(sources)
     if cache:
+        _require_client()
         parse = delayed(_checked_block, pure=True)
         parsed = persist(*[parse(xb, ys[k], k, where[k], spec, names, datafit, True)
                            for k, xb in enumerate(xs)])  # fmt: skip
@@ -184,6 +186,14 @@ def _active_client():
     return client if isinstance(client, Client) else None
 
 
+def _require_client() -> None:
+    if _active_client() is None:
+        raise ValueError(
+            "cache=True needs a distributed.Client: with the local scheduler the cached "
+            "partitions would be loaded into this process"
+        )
+
+
 _CACHE_SHARE = 0.5  # "auto" caches data up to this share of the workers' total memory limit
 
 
@@ -200,15 +210,11 @@ def use_cache(cache: bool | str, stats: GramStats) -> bool:
     if cache is False:
         return False
     client = _active_client()
-    if client is None:
-        if cache is True:
-            raise ValueError(
-                "cache=True needs a distributed.Client: with the local scheduler the cached "
-                "partitions would be loaded into this process"
-            )
-        return False
     if cache is True:
+        _require_client()
         return True
+    if client is None:
+        return False
     limits = [w.get("memory_limit") or 0 for w in client.scheduler_info()["workers"].values()]
     if not limits or min(limits) <= 0:  # no limit known: do not guess
         return False
