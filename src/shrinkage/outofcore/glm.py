@@ -24,6 +24,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -158,8 +159,12 @@ def distributed_pass(
         parse = delayed(_checked_block, pure=True)
         parsed = persist(*[parse(xb, ys[k], k, where[k], spec, names, datafit, True)
                            for k, xb in enumerate(xs)])  # fmt: skip
-        xs, ys, spec = [b[0] for b in parsed], [b[1] for b in parsed], None
-    block = delayed(block_fn, pure=True)
+        # one task per cached partition taking the persisted (X_k, y_k) whole: a separate
+        # task unpacking it could run on another worker and pull the partition over
+        block = delayed(partial(_on_parsed, block_fn), pure=True)
+        xs, ys, spec = list(parsed), [None] * len(parsed), None
+    else:
+        block = delayed(block_fn, pure=True)
     add = delayed(_sum_all, pure=True)
     checked: list[bool] = [True] if cache else []
 
@@ -173,6 +178,11 @@ def distributed_pass(
         return out
 
     return pass_fn
+
+
+def _on_parsed(block_fn, parsed, _, *args):
+    """``block_fn`` on a cached partition ``parsed = (X_k, y_k)``."""
+    return block_fn(parsed[0], parsed[1], *args)
 
 
 def _active_client():
