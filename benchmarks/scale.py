@@ -173,18 +173,25 @@ def fit_lasso_path(X, y):
     )
 
 
-def fit_logistic(X, y01):
+def fit_logistic(X, y01, cache="auto"):
     from shrinkage.outofcore import glm_map, gram_stats
     from shrinkage.solvers import L1
 
     t0 = time.perf_counter()
     stats = gram_stats(X, y01)
     t1 = time.perf_counter()
-    res = glm_map(X, y01, "logistic", L1(1e-3), stats=stats, tol=1e-8, progress=True)
+    kw = {} if cache == "auto" else {"cache": cache == "on"}
+    res = glm_map(X, y01, "logistic", L1(1e-3), stats=stats, tol=1e-8, progress=True, **kw)
     t2 = time.perf_counter()
     s = res.solver
+    try:  # the parsed partitions kept in the workers' memory for the Newton passes?
+        from shrinkage.outofcore.glm import use_cache
+
+        cached = f"cache {'on' if use_cache(kw.get('cache', 'auto'), stats) else 'off'}, "
+    except ImportError:
+        cached = ""
     return s, (
-        f"{s.n_iter} Newton steps, {s.n_passes} passes + 1 statistics pass, KKT "
+        f"{cached}{s.n_iter} Newton steps, {s.n_passes} passes + 1 statistics pass, KKT "
         f"{s.certificate:.1e}; statistics {t1 - t0:.1f} s, Newton passes "
         f"{(t2 - t1) / max(s.n_passes, 1):.1f} s each"
     )
@@ -228,6 +235,8 @@ def main() -> None:
     ap.add_argument("--fits", nargs="+", default=["i", "ii", "iii"])
     ap.add_argument("--sampler", default="auto", help="sampler of (i) (auto: Gibbs out of core)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--glm-cache", choices=["auto", "on", "off"], default="auto",
+                    help="glm_map's cache of the parsed partitions for (iii)")  # fmt: skip
     args = ap.parse_args()
 
     from distributed import Client, LocalCluster
@@ -254,7 +263,7 @@ def main() -> None:
         if "ii" in args.fits:
             _run(client, "(ii) lasso path", lambda: fit_lasso_path(X, y), X, rows, 1.3)
         if "iii" in args.fits:
-            _run(client, "(iii) logistic L1 MAP", lambda: fit_logistic(X, y01), X, rows,
+            _run(client, "(iii) logistic L1 MAP", lambda: fit_logistic(X, y01, args.glm_cache), X, rows,
                  lambda out: out[0].n_iter + 1)  # fmt: skip
         if "i" in args.fits:  # last: a NUTS compile would raise the client's resident memory
             fit = lambda: fit_horseshoe(X, y, args.draws, args.tune, args.sampler)  # noqa: E731

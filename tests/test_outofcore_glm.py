@@ -189,3 +189,87 @@ def test_build_model_on_dask_names_glm_map():
     y = da.from_array(np.arange(20.0) % 2, chunks=10)
     with pytest.raises(ValueError, match=r"glm_map.*sample of rows"):
         build_model(X, y, prior=Laplace(1.0), family="bernoulli")
+
+
+def _counting(X, y, log):
+    """Dask X, y whose partitions append a line to ``log`` each time they are read."""
+
+    def read(block, block_info=None):
+        with open(log, "a") as f:
+            f.write(f"{block_info[0]['chunk-location'][0]}\n")
+        return block
+
+    Xd = da.from_array(X, chunks=(500, X.shape[1])).map_blocks(read, dtype=float)
+    return Xd, da.from_array(y, chunks=500)
+
+
+def test_cache_reads_each_partition_once_and_changes_nothing(dask_client, tmp_path):
+    X, _, data = _data()
+    _, y = data["logistic"]
+    results = {}
+    for cache in (False, True):
+        log = tmp_path / f"reads-{cache}.txt"
+        Xd, yd = _counting(X, y, log)
+        res = glm_map(Xd, yd, "logistic", L1(0.01), tol=TOL, cache=cache)
+        reads = log.read_text().split()
+        results[cache] = res, reads
+    (plain, plain_reads), (cached, cached_reads) = results[False], results[True]
+    passes = plain.solver.n_passes
+    assert passes >= 3 and cached.solver.n_passes == passes
+    # without the cache: the statistics pass + every Newton pass reads all 5 partitions; with
+    # it: the statistics pass + one parse, whatever the number of Newton passes
+    assert len(plain_reads) == 5 * (1 + passes) and len(cached_reads) == 5 * 2
+    assert sorted(set(cached_reads)) == [str(k) for k in range(5)]
+    # the same float arrays through the same arithmetic and the same tree: identical bits
+    np.testing.assert_array_equal(cached.coef, plain.coef)
+    assert cached.intercept == plain.intercept
+
+
+def test_cache_survives_a_killed_worker(dask_client):
+    """Kill a worker holding cached partitions between two passes: Dask re-reads them."""
+    import os
+    import signal
+
+    from shrinkage.outofcore import gram_stats
+    from shrinkage.outofcore.glm import glm_pass
+
+    X, _, data = _data()
+    datafit, y = data["logistic"]
+    Xd, yd = da.from_array(X, chunks=(500, 6)), da.from_array(y, chunks=500)
+    stats = gram_stats(Xd, yd)
+    w = np.linspace(-0.3, 0.3, 6)
+    ref = glm_pass(Xd, yd, datafit, stats, cache=False)(w, 0.2)
+    pass_fn = glm_pass(Xd, yd, datafit, stats, cache=True)
+    first = pass_fn(w, 0.2)
+    victim = sorted(dask_client.run(os.getpid).values())[0]
+    os.kill(victim, signal.SIGKILL)
+    again = pass_fn(w, 0.2)
+    assert victim not in set(dask_client.run(os.getpid).values())  # it really died
+    for out in (first, again):  # the same arrays, arithmetic and tree: identical bits
+        np.testing.assert_array_equal(out.hess, ref.hess)
+        np.testing.assert_array_equal(out.grad, ref.grad)
+        assert out.loss == ref.loss and out.n == ref.n
+
+
+def test_cache_switch(dask_client):
+    from dataclasses import replace
+
+    import dask
+
+    from shrinkage.outofcore import gram_stats
+    from shrinkage.outofcore.glm import glm_pass, use_cache
+
+    X, _, data = _data(n=100)
+    Xd, yd = da.from_array(X, chunks=(50, 6)), da.from_array(data["logistic"][1], 50)
+    stats = gram_stats(Xd, yd)
+    assert use_cache("auto", stats) and use_cache(True, stats) and not use_cache(False, stats)
+    # 1e12 rows x 7 columns = 56 TB: more than half of any test machine's memory
+    assert not use_cache("auto", replace(stats, n=10**12))
+    with pytest.raises(ValueError, match="True, False or 'auto'"):
+        use_cache("yes", stats)
+    with dask.config.set(scheduler="sync"):  # no distributed client in use
+        assert not use_cache("auto", stats)
+        with pytest.raises(ValueError, match=r"needs a distributed\.Client"):
+            use_cache(True, stats)
+        with pytest.raises(ValueError, match=r"needs a distributed\.Client"):
+            glm_pass(Xd, yd, Logistic(), stats, cache=True)

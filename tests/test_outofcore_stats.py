@@ -78,6 +78,15 @@ def test_inf_in_y_and_non_numeric_value_are_named(dask_client):
         gram_stats(dd.from_pandas(df, npartitions=2), sources=["f0.csv", "f1.csv"])
 
 
+def test_finite_values_whose_squares_overflow_are_refused(dask_client):
+    # the statistics pass finds non-finite values through its means and co-moments; finite
+    # values beyond ~1e154 overflow the co-moments without a NaN or inf in the data
+    X, y = _data(n=600)
+    X[400, 1] = 1e200
+    with pytest.raises(ValueError, match=r"partition 1: .*overflow float64"):
+        gram_stats(da.from_array(X, chunks=(300, 5)), da.from_array(y, chunks=300))
+
+
 def test_misaligned_partitions_are_refused():
     df = pd.DataFrame({"a": np.arange(8.0), "y": np.arange(8.0) ** 2})
     with pytest.raises(ValueError, match="4 partitions but y has 2"):

@@ -10,7 +10,8 @@ standard deviations, as the in-memory design does) by the proximal Newton method
 :func:`shrinkage.solvers.irls.irls`. Each outer step is one pass over the partitions: every
 worker reads its rows, standardizes them and returns the ``p x p`` weighted Gram ``Z'WZ``, the
 gradient ``Z'f'`` and the loss (:func:`shrinkage.solvers.irls.block_pass`); the client sums them
-in a tree and solves the quadratic model on those numbers. The certificate (largest KKT
+in a tree and solves the quadratic model on those numbers (with ``cache``, the parsed
+partitions stay in the workers' memory after their first read). The certificate (largest KKT
 violation) comes from the pass at the final point. The client holds ``O(p^2)`` floats; ``X`` is
 never materialized.
 
@@ -23,6 +24,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -55,13 +57,13 @@ def refuse_sampling(family: str) -> None:
     )
 
 
-def standardized_block(xb, yb, k, source, spec, names, mean, std, datafit, check=True):
-    """One partition as ``(Z, y)``, ``Z = (X - mean) / std`` a float copy (runs on a worker).
+def _checked_block(xb, yb, k, source, spec, names, datafit, check):
+    """One partition as float ``(X, y)`` (possibly read-only views of the partition's data).
 
     ``check``: refuse non-finite values and a response outside the family's support, naming
     the partition (and its file)."""
     where = _where(k, source)
-    X = np.array(_as_block(xb, spec, where, "X"), dtype=float)  # a copy we may overwrite
+    X = _as_block(xb, spec, where, "X")
     X = X[:, None] if X.ndim == 1 else X
     y = _as_block(yb, None, where, "y").reshape(-1)
     if y.shape[0] != X.shape[0]:
@@ -73,15 +75,29 @@ def standardized_block(xb, yb, k, source, spec, names, mean, std, datafit, check
             datafit.validate_y(y)
         except ValueError as err:
             raise ValueError(f"{where}: {err}") from None
-    X -= mean  # standardize in place: the block is ours
-    X /= std
     return X, y
 
 
+def standardized_block(xb, yb, k, source, spec, names, mean, std, datafit, check=True):
+    """One partition as ``(Z, y)``, ``Z = (X - mean) / std`` a float copy (runs on a worker);
+    ``check`` as :func:`_checked_block`."""
+    X, y = _checked_block(xb, yb, k, source, spec, names, datafit, check)
+    Z = np.empty(X.shape, order="F")
+    np.subtract(X, mean, out=Z)  # one write of our own buffer, then scaled in place
+    Z /= std
+    return Z, y
+
+
 def _block(xb, yb, k, source, spec, names, mean, std, w, c, datafit, check=True) -> GLMPass:
-    """One partition's :class:`GLMPass` (runs on a worker); see :func:`standardized_block`."""
-    Z, y = standardized_block(xb, yb, k, source, spec, names, mean, std, datafit, check)
-    return block_pass(Z, y, w, c, datafit.kind, overwrite=True)
+    """One partition's :class:`GLMPass` at ``(w, c)`` on the standardized scale (runs on a
+    worker), fused: the rows are centred once into a buffer of ours (never scaled: the
+    ``1 / std`` goes into ``w`` and the ``p``-sized results), then
+    :func:`~shrinkage.solvers.irls.block_pass` computes ``eta``, the loss, ``X'f'``, ``X'f''``
+    and ``X'WX`` by BLAS on the ``sqrt(f'')``-scaled rows, in place."""
+    X, y = _checked_block(xb, yb, k, source, spec, names, datafit, check)
+    Xc = np.empty(X.shape, order="F")
+    np.subtract(X, mean, out=Xc)
+    return block_pass(Xc, y, w, c, datafit.kind, overwrite=True, scale=std)
 
 
 def _sum_all(*parts: GLMPass) -> GLMPass:
@@ -92,24 +108,45 @@ def _sum_all(*parts: GLMPass) -> GLMPass:
 
 
 def glm_pass(
-    X: Any, y: Any, datafit, stats: GramStats, *, sources: Sequence[str] | None = None
+    X: Any,
+    y: Any,
+    datafit,
+    stats: GramStats,
+    *,
+    sources: Sequence[str] | None = None,
+    cache: bool = False,
 ) -> Callable[[np.ndarray, float], GLMPass]:
     """``pass_fn(w, c)`` for :func:`~shrinkage.solvers.irls.irls` over Dask ``X``, ``y``.
 
     Each call computes one Dask graph: a :class:`GLMPass` per partition (rows standardized with
-    ``stats.mean`` and ``stats.std``), summed ``_FANIN`` at a time up to the client.
+    ``stats.mean`` and ``stats.std``), summed ``_FANIN`` at a time up to the client. ``cache``:
+    see :func:`distributed_pass`.
     """
-    return distributed_pass(X, y, datafit, stats, _block, sources=sources)
+    return distributed_pass(X, y, datafit, stats, _block, sources=sources, cache=cache)
 
 
 def distributed_pass(
-    X: Any, y: Any, datafit, stats: GramStats, block_fn, *, sources: Sequence[str] | None = None
+    X: Any,
+    y: Any,
+    datafit,
+    stats: GramStats,
+    block_fn,
+    *,
+    sources: Sequence[str] | None = None,
+    cache: bool = False,
 ) -> Callable:
     """``pass_fn(*point)``: one Dask graph running ``block_fn(xb, yb, k, source, spec, names,
     mean, std, *point, datafit, check)`` on every partition and summing the results (``+``)
     ``_FANIN`` at a time up to the client. The data are checked in the first pass only (they do
-    not change between passes)."""
-    from dask import compute, delayed
+    not change between passes).
+
+    ``cache=True`` (needs a ``distributed.Client``): the partitions are parsed and checked once
+    into float arrays ``(X_k, y_k)`` that are ``persist``-ed in the workers' memory (started
+    now, in the background), and every pass runs on them instead of re-reading the files. A
+    worker lost with its arrays: Dask recomputes them from the files. They are released when
+    ``pass_fn`` is garbage-collected.
+    """
+    from dask import compute, delayed, persist
 
     xs, ys, spec, names = _blocks(X, y)
     if ys is None:
@@ -117,9 +154,19 @@ def distributed_pass(
     if sources is not None and len(sources) != len(xs):
         raise ValueError(f"{len(sources)} sources for {len(xs)} partitions")
     where = [None] * len(xs) if sources is None else list(sources)
-    block = delayed(block_fn, pure=True)
+    if cache:
+        _require_client()
+        parse = delayed(_checked_block, pure=True)
+        parsed = persist(*[parse(xb, ys[k], k, where[k], spec, names, datafit, True)
+                           for k, xb in enumerate(xs)])  # fmt: skip
+        # one task per cached partition taking the persisted (X_k, y_k) whole: a separate
+        # task unpacking it could run on another worker and pull the partition over
+        block = delayed(partial(_on_parsed, block_fn), pure=True)
+        xs, ys, spec = list(parsed), [None] * len(parsed), None
+    else:
+        block = delayed(block_fn, pure=True)
     add = delayed(_sum_all, pure=True)
-    checked: list[bool] = []
+    checked: list[bool] = [True] if cache else []
 
     def pass_fn(*point):
         fixed = (spec, names, stats.mean, stats.std, *point, datafit, not checked)
@@ -131,6 +178,57 @@ def distributed_pass(
         return out
 
     return pass_fn
+
+
+def _on_parsed(block_fn, parsed, _, *args):
+    """``block_fn`` on a cached partition ``parsed = (X_k, y_k)``."""
+    return block_fn(parsed[0], parsed[1], *args)
+
+
+def _active_client():
+    """The ``distributed.Client`` that ``dask.compute`` would use now, or None."""
+    try:
+        from dask.base import get_scheduler
+        from distributed import Client
+    except ImportError:
+        return None
+    client = getattr(get_scheduler(), "__self__", None)
+    return client if isinstance(client, Client) else None
+
+
+def _require_client() -> None:
+    if _active_client() is None:
+        raise ValueError(
+            "cache=True needs a distributed.Client: with the local scheduler the cached "
+            "partitions would be loaded into this process"
+        )
+
+
+_CACHE_SHARE = 0.5  # "auto" caches data up to this share of the workers' total memory limit
+
+
+def use_cache(cache: bool | str, stats: GramStats) -> bool:
+    """Whether :func:`glm_map` keeps the parsed partitions in the workers' memory.
+
+    ``"auto"``: when a ``distributed.Client`` is active and the float64 data,
+    ``8 n (p + 1)`` bytes, take at most half the sum of its workers' memory limits (the rest
+    is left for each pass's working copy of a partition and Dask's spill thresholds). ``True``
+    insists (a ``ValueError`` without a client: persisting with the local scheduler would load
+    the data into this process); ``False`` re-reads the files at every pass."""
+    if cache not in (True, False, "auto"):
+        raise ValueError(f"cache must be True, False or 'auto'; got {cache!r}")
+    if cache is False:
+        return False
+    client = _active_client()
+    if cache is True:
+        _require_client()
+        return True
+    if client is None:
+        return False
+    limits = [w.get("memory_limit") or 0 for w in client.scheduler_info()["workers"].values()]
+    if not limits or min(limits) <= 0:  # no limit known: do not guess
+        return False
+    return 8.0 * stats.n * (stats.n_features + 1) <= _CACHE_SHARE * sum(limits)
 
 
 @dataclass
@@ -260,6 +358,7 @@ def glm_map(
     tol: float = 1e-8,
     max_iter: int = 100,
     progress: bool = False,
+    cache: bool | str = "auto",
 ) -> GLMMapResult:
     """Exact penalized MAP of a logistic / Poisson regression on Dask data.
 
@@ -284,6 +383,12 @@ def glm_map(
         As :func:`shrinkage.solvers.irls.irls` (``tol`` on the largest KKT violation).
     progress : bool
         Print one line per Newton step to stderr.
+    cache : {"auto", True, False}
+        Keep the parsed partitions (float64 ``X`` and ``y``, ``8 n (p + 1)`` bytes in all) in
+        the workers' memory for the Newton passes, so that only the first reads the files.
+        ``"auto"`` does so when a ``distributed.Client`` is active and the data take at most
+        half its workers' total memory limit; ``True`` insists (needs a client); ``False``
+        re-reads the files at every pass. Nothing is ever loaded on the client.
 
     Returns
     -------
@@ -299,7 +404,7 @@ def glm_map(
                                       fit_intercept, "glm_map")  # fmt: skip
     first, c0 = _start_pass(stats, datafit, fit_intercept)
     res = irls(
-        glm_pass(X, y, datafit, stats, sources=sources),
+        glm_pass(X, y, datafit, stats, sources=sources, cache=use_cache(cache, stats)),
         datafit,
         penalty,
         stats.n_features,

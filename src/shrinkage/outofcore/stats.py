@@ -144,27 +144,50 @@ def _check_finite(Z: np.ndarray, names: list[str], where: str) -> None:
 
 
 def _partition_stats(xb, yb, k, source, spec, names):
-    """``(n_k, m_k, M_k)`` of one partition's augmented rows ``[x, y]``."""
+    """``(n_k, m_k, M_k)`` of one partition's augmented rows ``[x, y]``.
+
+    The partition's data are read once for the means (a view of the frame's float block when
+    it is all float64, no copy), then written once, centred, into one Fortran buffer of ours
+    holding ``[x - m_x, y - m_y]``, whose co-moments are one symmetric rank-k BLAS update.
+    Non-finite values show up in the means (NaN and inf propagate); only then is the partition
+    scanned value by value to name the first one.
+    """
     where = _where(k, source)
     X = _as_block(xb, spec, where, "X")
     if X.ndim == 1:
         X = X[:, None]
     n, p = X.shape
-    # one Fortran buffer of ours for [x, y]: centred in place, its X'X a symmetric rank-k update
-    Z = np.empty((n, p + (yb is not None)), order="F")
-    Z[:, :p] = X
+    y = None
     if yb is not None:
         y = _as_block(yb, None, where, "y").reshape(-1)
         if y.shape[0] != n:
             raise ValueError(f"{where}: X has {n} rows but y has {y.shape[0]}")
-        Z[:, p] = y
-    if not np.isfinite(Z).all():
-        _check_finite(Z, names, where)
+    q = p + (y is not None)
     if n == 0:
-        return 0, np.zeros(Z.shape[1]), np.zeros((Z.shape[1], Z.shape[1]))
-    m = Z.mean(axis=0)
-    Z -= m
-    return n, m, Z.T @ Z
+        return 0, np.zeros(q), np.zeros((q, q))
+    m = np.empty(q)
+    m[:p] = X.mean(axis=0)
+    if y is not None:
+        m[p] = y.mean()
+    Z = np.empty((n, q), order="F")
+    np.subtract(X, m[:p], out=Z[:, :p])
+    if y is not None:
+        np.subtract(y, m[p], out=Z[:, p])
+    M = Z.T @ Z
+    if not (np.isfinite(m).all() and np.isfinite(M).all()):
+        _refuse_non_finite(X, y, names, where)
+    return n, m, M
+
+
+def _refuse_non_finite(X: np.ndarray, y: np.ndarray | None, names: list[str], where: str):
+    """Name the first NaN / inf of a partition, or say that its finite values overflow."""
+    _check_finite(X, names, where)
+    if y is not None:
+        _check_finite(y[:, None], names[X.shape[1] :], where)
+    raise ValueError(
+        f"{where}: the squares of its values overflow float64 (values beyond ~1e154): "
+        "rescale the columns before fitting"
+    )
 
 
 def _merge(a, b):
