@@ -204,7 +204,8 @@ def test_auto_rule():
         assert _resolve_sampler("auto", get_spec(_model(prior))) == "gibbs"  # n=60, p=8
         assert _resolve_sampler("auto", get_spec(_model(prior, n=20, p=30))) != "gibbs"
     assert _resolve_sampler("auto", get_spec(_model(P.GroupLasso()))) != "gibbs"  # unmeasured
-    assert _resolve_sampler("auto", get_spec(_model(P.R2D2()))) != "gibbs"
+    assert _resolve_sampler("auto", get_spec(_model(P.R2D2()))) != "gibbs"  # p <= n
+    assert _resolve_sampler("auto", get_spec(_model(P.R2D2(), n=20, p=30))) == "gibbs"
     big = AUTO_MAX_P_CONVEX + 1
     wide = _model(P.Laplace(), n=big + 10, p=big)
     assert _resolve_sampler("auto", get_spec(wide)) != "gibbs"  # p <= n but too many features

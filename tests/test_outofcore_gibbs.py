@@ -12,7 +12,11 @@ from shrinkage import priors
 from shrinkage.inference import sample
 from shrinkage.inference.gibbs.core import _drop_intercept, gibbs_sample
 from shrinkage.inference.gibbs.sigma import Sigma
-from shrinkage.inference.gibbs.updates import collapsed_gram_sweep, collapsed_local_sweep
+from shrinkage.inference.gibbs.updates import (
+    R2D2Local,
+    collapsed_gram_sweep,
+    collapsed_local_sweep,
+)
 from shrinkage.inference.linear_gaussian import LinearGaussian
 from shrinkage.inference.sampling import _resolve_sampler
 from shrinkage.model import build_model, get_spec
@@ -23,6 +27,7 @@ FAMILY = {
     "hs": (priors.Horseshoe(), None),
     "rhs": (priors.RegularizedHorseshoe(), None),
     "ghs": (priors.GroupHorseshoe(), GROUPS),
+    "r2d2": (priors.R2D2(), None),
 }
 
 
@@ -78,12 +83,14 @@ def test_collapsed_sweep_from_the_gram_equals_the_row_sweep():
     Z, z = _drop_intercept(Xc, yc)
     rng = np.random.default_rng(5)
     beta, lam = rng.normal(0, 0.5, 6), np.abs(rng.standard_cauchy(6))
-    for c2 in (np.inf, 2.0):
+    r2d2 = R2D2Local(1.0, 1.0, np.full(6, 0.5))
+    for c2, local in ((np.inf, None), (2.0, None), (np.inf, r2d2)):
+        kw = {"c2": c2, "local_prior": local}
         rows = collapsed_local_sweep(
-            np.asfortranarray(Z), z, beta, lam, 0.8, 0.1, np.random.default_rng(9), c2=c2
+            np.asfortranarray(Z), z, beta, lam, 0.8, 0.1, np.random.default_rng(9), **kw
         )
         stats = LinearGaussian.from_gram(Xc.T @ Xc, Xc.T @ yc, float(yc @ yc))
-        gram = collapsed_gram_sweep(stats, beta, lam, 0.8, 0.1, np.random.default_rng(9), c2=c2)
+        gram = collapsed_gram_sweep(stats, beta, lam, 0.8, 0.1, np.random.default_rng(9), **kw)
         # one sweep of 6 pairs: the two orders of summation differ by ~1e-14; 1e-10 catches a
         # wrong s_j or a missed update of X'r (which changes the draws at O(1))
         np.testing.assert_allclose(gram[0], rows[0], rtol=0, atol=1e-10)
@@ -98,6 +105,9 @@ CORE_CASES = [
     ("regularized_horseshoe", {"sigma_scaled": False, "slab_sigma_scaled": False}, None,
      "jeffreys", None),
     ("group_horseshoe", {"sigma_scaled": False}, np.arange(6) // 2, "jeffreys", "flat"),
+    ("r2d2", {"a": 1.0, "b": 1.0}, None, "jeffreys", "flat"),
+    ("r2d2", {"concentration": (0.2, 0.5, 1.0, 0.5, 0.5, 2.0), "a": 0.6, "b": 1.4}, None,
+     "halfnormal", (0.0, 2.0)),
 ]  # fmt: skip
 
 
@@ -151,8 +161,9 @@ def test_horseshoe_family_gibbs_out_of_core_has_the_in_memory_layout(dask_client
 
 
 @pytest.mark.parametrize(
-    "prior", [priors.Horseshoe(), priors.RegularizedHorseshoe(), priors.Laplace(0.3)],
-    ids=["hs", "rhs", "lap"],
+    "prior",
+    [priors.Horseshoe(), priors.RegularizedHorseshoe(), priors.R2D2(), priors.Laplace(0.3)],
+    ids=["hs", "rhs", "r2d2", "lap"],
 )  # fmt: skip
 def test_auto_picks_gibbs_out_of_core(dask_client, data, prior):
     X, y, Xd, yd = data
@@ -162,9 +173,9 @@ def test_auto_picks_gibbs_out_of_core(dask_client, data, prior):
 
 
 def test_auto_keeps_nuts_out_of_core_for_sets_it_may_not_pick(dask_client, data):
-    """R2D2 (mixes badly, docs/prior-to-penalty.md) is never picked by ``"auto"``."""
+    """The group lasso (Gibbs vs NUTS not measured) is never picked by ``"auto"``."""
     _, _, Xd, yd = data
-    model = build_model(Xd, yd, prior=priors.R2D2())
+    model = build_model(Xd, yd, prior=priors.GroupLasso(), groups=GROUPS)
     assert _resolve_sampler("auto", get_spec(model)) != "gibbs"
 
 

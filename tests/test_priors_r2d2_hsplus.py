@@ -241,37 +241,64 @@ def test_horseshoe_plus_marginals_match_quadrature():
 # -- Gibbs updates of R2D2 -----------------------------------------------------------------------
 
 
-def test_r2d2_gibbs_params_need_zhang_concentration():
+def test_r2d2_gibbs_params_take_any_concentration():
     from shrinkage.inference.gibbs.core import _check_prior
     from shrinkage.inference.gibbs.spec import gibbs_arguments, prefer_gibbs
 
-    prior = P.R2D2(mean_r2=0.4, precision_r2=5.0, concentration=0.5)  # a = 2 = 4 x 0.5
-    args = gibbs_arguments(get_spec(_model(prior)))
-    assert args["prior"] == "r2d2" and args["prior_params"] == {
-        "concentration": 0.5,
-        "b": pytest.approx(3.0),
-    }
-    _check_prior("r2d2", PF, None, args["prior_params"])  # the core accepts them
-    with pytest.raises(ValueError, match=r"need sum\(concentration\) = mean_r2 \* precision_r2"):
-        gibbs_arguments(get_spec(_model(P.R2D2())))  # brms's 0.5 each: sum 2 != a = 1
-    assert not prefer_gibbs(get_spec(_model(P.R2D2())))  # so "auto" stays with NUTS
-    # with p > n "auto" picks Gibbs for the horseshoe, never for R2D2 (it mixes badly there)
-    assert prefer_gibbs(get_spec(_model(P.Horseshoe(), p=30)))
-    assert not prefer_gibbs(get_spec(_model(P.R2D2(concentration=1 / 30), p=30)))
+    args = gibbs_arguments(get_spec(_model(P.R2D2())))  # brms's 0.5 each
+    assert args["prior"] == "r2d2"
+    assert args["prior_params"] == {"concentration": 0.5, "a": 1.0, "b": 1.0}
+    prior = P.R2D2(mean_r2=0.3, precision_r2=5.0, concentration=(0.2, 0.5, 1.0, 3.0))
+    params = gibbs_arguments(get_spec(_model(prior)))["prior_params"]
+    assert params == {"concentration": (0.2, 0.5, 1.0, 3.0), "a": 1.5, "b": 3.5}
+    _check_prior("r2d2", PF, None, params)  # the core accepts them
+    # "auto": Gibbs when p > n, as for the horseshoe; NUTS's marginal form when p <= n
+    assert not prefer_gibbs(get_spec(_model(P.R2D2())))
+    assert prefer_gibbs(get_spec(_model(P.R2D2(), p=30)))
 
 
-def test_gig_slice_leaves_the_gig_law_invariant():
-    from shrinkage.inference.gibbs.r2d2 import gig_slice
+def _r2d2_state_logp(t, g, alpha, a, b):
+    """log p(t, g) = log BetaPrime(t^2 T; a, b) + log(2 t T) + sum log Gamma(g_j; alpha_j),
+    T = sum(g): the Gibbs state's prior, from scipy (W = t^2 T, phi = g / T)."""
+    total = g.sum()
+    return (
+        stats.betaprime(a, b).logpdf(t**2 * total)
+        + math.log(2 * t * total)
+        + stats.gamma(alpha).logpdf(g).sum()
+    )
 
-    rng = np.random.default_rng(5)
-    m = 4000
-    for lam, chi in [(-0.45, 0.3), (0.0, 1.0), (1.2, 0.01)]:
-        g = np.ones(m)
-        for _ in range(100):  # start far from the law; the slice chain forgets it
-            g = gig_slice(g, np.full(m, lam), np.full(m, chi), rng)
-        # GIG(lam, chi, psi = 2) is scipy's geninvgauss(lam, sqrt(chi psi), scale sqrt(chi/psi))
-        law = stats.geninvgauss(lam, math.sqrt(2 * chi), scale=math.sqrt(chi / 2))
-        assert stats.kstest(g, law.cdf).pvalue > 1e-3  # independent chains: a 1e-3 level test
+
+def test_r2d2_gibbs_densities_match_scipy():
+    """The two log densities the R2D2 Gibbs moves evaluate, as differences of the state's
+    prior (constants drop out of slice sampling): ``t`` given ``g`` and ``sigma``, and
+    ``x = log lam_j`` given the rest (Jacobian ``dg/dx = 2 g``)."""
+    from shrinkage.inference.gibbs.r2d2 import R2D2Updates
+    from shrinkage.inference.gibbs.updates import R2D2_GAMMA, _local_log_prior
+
+    alpha, a, b = np.array([0.2, 0.5, 1.0, 3.0]), 1.5, 3.5
+    ups = R2D2Updates(4, None, {"concentration": alpha, "a": a, "b": b})
+    rng = np.random.default_rng(8)
+    g = rng.gamma(1.0, size=4)
+    ups.lam = np.sqrt(g)
+    t1, t2, s = 0.3, 1.7, 1.3
+    got = ups._log_tau_prior(t1 * s, s**2) - ups._log_tau_prior(t2 * s, s**2)
+    ref = _r2d2_state_logp(t1, g, alpha, a, b) - _r2d2_state_logp(t2, g, alpha, a, b)
+    assert got == pytest.approx(ref, rel=1e-10)  # one density two ways, double precision
+    # tau | sigma has density p_t(tau / sigma) / sigma
+    got = ups._log_tau_prior(0.9, 0.5**2) - ups._log_tau_prior(0.9, 2.0**2)
+    ref = (_r2d2_state_logp(0.9 / 0.5, g, alpha, a, b) - math.log(0.5)) - (
+        _r2d2_state_logp(0.9 / 2.0, g, alpha, a, b) - math.log(2.0)
+    )
+    assert got == pytest.approx(ref, rel=1e-10)
+    t, j = 0.8, 2
+    prm = np.array([R2D2_GAMMA, alpha[j], g.sum() - g[j], a, b])
+    lp = {}
+    for x in (-1.2, 0.7):
+        gx = g.copy()
+        gx[j] = math.exp(2 * x)
+        ref = _r2d2_state_logp(t, gx, alpha, a, b) + math.log(2 * gx[j])
+        lp[x] = (_local_log_prior(x, gx[j], t**2, prm), ref)
+    assert lp[-1.2][0] - lp[0.7][0] == pytest.approx(lp[-1.2][1] - lp[0.7][1], rel=1e-10)
 
 
 # -- every sampling path (slow: sampling) ----------------------------------------------------------
@@ -302,18 +329,24 @@ def _combined_mcse_gap(a, b, names):
 
 
 @pytest.mark.slow
-def test_r2d2_gibbs_matches_nuts():
+@pytest.mark.parametrize(
+    ("n", "p", "concentration"),
+    [(50, 6, None), (50, 6, 1.0 / 6), (20, 30, None)],
+    ids=["brms-default", "zhang-a-over-p", "p>n"],
+)
+def test_r2d2_gibbs_matches_nuts(n, p, concentration):
     from shrinkage.inference import sample
 
-    X, y = _sparse(50, 6, 3)
-    prior = P.R2D2(mean_r2=0.5, precision_r2=2.0, concentration=1.0 / 6)  # sum = a = 1
+    X, y = _sparse(n, p, 3)
+    prior = P.R2D2(concentration=concentration)  # None: brms's 0.5 per coefficient
     model = build_model(X, y, prior=prior)
     kw = {"draws": 1000, "chains": 2, "random_seed": 2, "progressbar": False}
     gibbs = sample(model, sampler="gibbs", **kw)
     nuts = sample(model, sampler="nutpie", **kw)
     assert int(nuts["sample_stats"]["diverging"].sum()) == 0
+    assert set(gibbs["posterior"].data_vars) == set(nuts["posterior"].data_vars)
     # posterior means within 4 combined Monte Carlo standard errors (MCSE from each run's ESS)
-    assert _combined_mcse_gap(gibbs, nuts, ["beta", "r2", "sigma", "tau"]) < 4
+    assert _combined_mcse_gap(gibbs, nuts, ["beta", "r2", "sigma", "tau", "phi"]) < 4
 
 
 @pytest.mark.slow

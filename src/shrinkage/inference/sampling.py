@@ -80,11 +80,11 @@ def sample(
     sampler : {"auto", "nutpie", "pymc", "gibbs"}
         ``"gibbs"``: the exact Gibbs sampler (Gaussian family; Gaussian, Laplace,
         ElasticNet, BayesianLasso, Horseshoe, RegularizedHorseshoe, HorseshoePlus, GroupLasso,
-        GroupHorseshoe priors;
-        R2D2 when ``sum(concentration) = mean_r2 * precision_r2``),
+        GroupHorseshoe and R2D2 priors),
         same posterior and layout. ``"auto"``: Gibbs where
         :func:`~shrinkage.inference.gibbs.spec.prefer_gibbs` says so (the Gaussian family
-        with a horseshoe-family prior and more features than rows, ``p > n``, where NUTS is
+        with a horseshoe-family, horseshoe+ or R2D2 prior and more features than rows,
+        ``p > n``, where NUTS is
         slow and divergent; or with a Gaussian, Laplace, elastic-net or Bayesian-lasso prior
         and ``p <= min(n, 500)``, where the blocked Gibbs draw of ``beta`` is several times
         faster per effective draw; or with any of those priors on out-of-core data, where

@@ -7,7 +7,6 @@ marginal NUTS form (:mod:`shrinkage.inference.marginal.sampler`) and the shrinka
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -67,11 +66,10 @@ class R2D2(ScaleMixture):
     deterministic ``phi``, ``tau = sigma sqrt(W)`` (global scale), ``lam = sqrt(phi)`` (local
     scales) and ``beta = z tau lam``. With one feature ``phi = 1`` and there is no ``phi_g``.
     The shrinkage factor is then ``kappa_j = 1 / (1 + n W phi_j)``. No convex penalty
-    equivalent. Sampling: as the horseshoe family (the marginal form for the Gaussian family,
-    at ``target_accept=0.95``; non-centred NUTS at ``target_accept=0.99`` otherwise). With
-    the Gaussian family and ``sum(concentration) = mean_r2 * precision_r2`` (Zhang et al.'s
-    ``a / p`` per coefficient) ``sampler="gibbs"`` applies too
-    (:mod:`shrinkage.inference.gibbs.r2d2`); ``sampler="auto"`` never picks it.
+    equivalent. Sampling: as the horseshoe family. Gaussian family: the Gibbs updates
+    (:mod:`shrinkage.inference.gibbs.r2d2`, any concentration) when ``p > n`` or out of core,
+    the marginal NUTS form at ``target_accept=0.95`` otherwise; non-centred NUTS at
+    ``target_accept=0.99`` for the other families.
     """
 
     mean_r2: float = 0.5
@@ -118,19 +116,13 @@ class R2D2(ScaleMixture):
         return np.asarray(conc, dtype=float)
 
     def gibbs_params(self, p: int, n: int) -> dict[str, Any]:
-        """The Gibbs updates need ``sum(concentration) = a = mean_r2 * precision_r2`` (Zhang et
-        al.'s ``alpha_j = a / p``: the local variances are then independent gammas); other
-        concentrations, brms's default among them, raise ``ValueError``."""
+        """Parameters of the Gibbs updates (:mod:`shrinkage.inference.gibbs.r2d2`): any
+        concentration, ``(a, b)`` the Beta shapes of R^2."""
         alpha = self.concentration_vector(p)
         a, b = self.beta_shapes()
-        if not math.isclose(alpha.sum(), a, rel_tol=1e-9):
-            raise ValueError(
-                f"the Gibbs updates of R2D2 need sum(concentration) = mean_r2 * precision_r2 "
-                f"= {a:g} (e.g. concentration={a / p:g} per coefficient); got sum "
-                f"{alpha.sum():g}. Use sampler='nutpie' or 'pymc' for other concentrations"
-            )
         uniform = np.all(alpha == alpha[0])
-        return {"concentration": float(alpha[0]) if uniform else tuple(alpha.tolist()), "b": b}
+        conc = float(alpha[0]) if uniform else tuple(alpha.tolist())
+        return {"concentration": conc, "a": a, "b": b}
 
     def build_scale(self, ctx: BuildContext):
         """Create ``r2``, ``phi_g`` (and deterministic ``phi``, ``tau``, ``lam``); return

@@ -37,9 +37,9 @@ Priors (``prior_params`` keys and defaults in brackets):
 ``"group_horseshoe"``     ``beta_j ~ N(0, tau^2 lam_g^2)`` for ``j`` in group ``g``, ``tau`` as
                           the horseshoe
 ``"r2d2"``                Zhang et al. (2022), normal kernel: ``beta_j ~ N(0, sigma^2 W phi_j)``,
-                          ``W = R^2/(1 - R^2)``, ``R^2 ~ Beta(sum(concentration), b)``,
-                          ``phi ~ Dirichlet(concentration)`` [concentration (required), b=1]
-                          (:mod:`.r2d2`)
+                          ``W = R^2/(1 - R^2)``, ``R^2 ~ Beta(a, b)``,
+                          ``phi ~ Dirichlet(concentration)`` [concentration=0.5, a=1, b=1]
+                          (:mod:`.r2d2`: the horseshoe's moves on ``tau = sigma sqrt(W/T)``)
 ========================= ===================================================================
 
 Recorded ``tau`` (``c2``) is ``t = tau / sigma`` (``c^2 / sigma^2``) when sigma-scaled.

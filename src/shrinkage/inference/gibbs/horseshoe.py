@@ -18,6 +18,7 @@ import numpy as np
 
 from shrinkage.inference.gibbs.priors import Updates
 from shrinkage.inference.gibbs.updates import (
+    R2D2Local,
     collapsed_gram_sweep,
     collapsed_local_sweep,
     gram_rss,
@@ -100,10 +101,17 @@ class HorseshoeUpdates(Updates):
         """Terms of ``log p(scales | sigma)`` that depend on ``sigma`` (tau's prior)."""
         if not self.sigma_scaled:
             return 0.0
-        return _log_halfcauchy(self.tau, self._tau_scale(sigma2))
+        return self._log_tau_prior(self.tau, sigma2)
+
+    def _log_tau_prior(self, tau: float, sigma2: float) -> float:
+        """``log p(tau | sigma, lam)`` of the absolute ``tau``, up to constants: ``C+(0, A)``."""
+        return _log_halfcauchy(tau, self._tau_scale(sigma2))
+
+    def _local_prior(self) -> R2D2Local | None:
+        """The local scales' prior in the collapsed sweep (None: ``lam_j ~ C+(0, 1)``)."""
+        return None
 
     def step(self, data, sig, rng):
-        scale = self.params["global_scale"]
         if self._fully_scaled() and sig.integrable:
             # (tau/sigma, sigma^2) | lam, c2/sigma^2 as one block: sigma^2 integrates out
             s2 = sig.sigma2
@@ -114,7 +122,7 @@ class HorseshoeUpdates(Updates):
             def logp(x):
                 fac = self._rel_factor(data, np.exp(x), c2_rel)
                 lp = sig.log_marginal(fac.logdet, fac.quad, True)
-                return lp + _log_halfcauchy(np.exp(x), scale) + x, fac
+                return lp + self._log_tau_prior(np.exp(x), 1.0) + x, fac
 
             x, fac, self.n_evals = slice_sample(logp, np.log(self.tau / np.sqrt(s2)), 1.0, rng)
             sig.draw(fac.quad, rng)
@@ -138,13 +146,12 @@ class HorseshoeUpdates(Updates):
         alone, given ``beta``, in :meth:`RegularizedHorseshoeUpdates.update`.
         """
         s2 = sig.sigma2
-        tau_scale = self._tau_scale(s2)
         log_tau, c20 = np.log(self.tau), self.c2
 
         def logp(d):
             fac = self._kern.factor(np.exp(2.0 * (log_tau + d)) / s2)
             lp = sig.log_marginal(fac.logdet, fac.quad, False)
-            lp += _log_halfcauchy(np.exp(log_tau + d), tau_scale) + log_tau + d
+            lp += self._log_tau_prior(np.exp(log_tau + d), s2) + log_tau + d
             return lp + self._log_slab_logc2(c20 * np.exp(2.0 * d), s2), fac
 
         d, fac, self.n_evals = slice_sample(logp, 0.0, self.tau_width, rng)
@@ -188,7 +195,7 @@ class HorseshoeUpdates(Updates):
         def logp(d):
             w, tau = w0 + d, tau0 * np.exp(0.5 * d)
             lp = sig.log_conditional_x(w, fac.quad)
-            lp += _log_halfcauchy(tau, self._tau_scale(np.exp(w))) + np.log(tau)
+            lp += self._log_tau_prior(tau, np.exp(w)) + np.log(tau)
             return lp + self._log_slab_logc2(c20 * np.exp(d), np.exp(w)), None
 
         d, _, evals = slice_sample(logp, 0.0, 1.0, rng)
@@ -207,12 +214,13 @@ class HorseshoeUpdates(Updates):
             s2 = sig.sigma2
             if data.X is None:  # out of core: the same sweep from X'X, X'y, y'y
                 beta, self.lam, rss = collapsed_gram_sweep(
-                    data, beta, self.lam, s2, self.tau**2 / s2, rng, c2=self.c2 / s2
-                )
+                    data, beta, self.lam, s2, self.tau**2 / s2, rng, c2=self.c2 / s2,
+                    local_prior=self._local_prior(),
+                )  # fmt: skip
             else:
                 beta, self.lam, resid = collapsed_local_sweep(
                     data.Xf, data.y, beta, self.lam, s2, self.tau**2 / s2, rng,
-                    c2=self.c2 / s2, col_sq=data.col_sq,
+                    c2=self.c2 / s2, col_sq=data.col_sq, local_prior=self._local_prior(),
                 )  # fmt: skip
                 rss, fit = float(resid @ resid), data.y - resid
             if sig.sampled:

@@ -1,17 +1,26 @@
 """Gibbs updates of the R2D2 prior (Zhang, Naughton, Bondell & Reich 2022), normal kernel.
 
-``R^2 ~ Beta(a, b)``, ``W = R^2/(1 - R^2)``, ``phi ~ Dirichlet(alpha)``,
-``beta_j | sigma ~ N(0, sigma^2 W phi_j)``. When ``sum(alpha) = a`` (Zhang et al.'s choice
-``alpha_j = a / p``) the local variances are independent: ``W ~ BetaPrime(a, b)`` is
-``G / xi`` with ``G ~ Gamma(a, 1)``, ``xi ~ Gamma(b, 1)``, and ``g_j = G phi_j ~ Gamma(alpha_j,
-1)`` independently of each other and of ``xi``, so ``W phi_j = g_j / xi`` and
+``R^2 ~ Beta(a, b)``, ``W = R^2/(1 - R^2) ~ BetaPrime(a, b)``, ``phi ~ Dirichlet(alpha)``,
+``beta_j | sigma ~ N(0, sigma^2 W phi_j)``, for any concentration ``alpha`` (brms's default
+0.5 per coefficient among them). The Dirichlet is written as normalized gammas,
+``phi_j = g_j / T`` with ``g_j ~ Gamma(alpha_j, 1)`` independent and ``T = sum(g)``, and the
+state is ``(t, g)`` with ``t^2 = W / T``, so that ``beta_j | sigma ~ N(0, sigma^2 t^2 g_j)``: the
+horseshoe's layout with ``tau = sigma t`` and ``lam_j = sqrt(g_j)``. The prior of that state is
 
-* ``xi | g, beta, sigma ~ Gamma(b + p/2, rate 1 + sum_j beta_j^2 / (2 sigma^2 g_j))``,
-* ``g_j | xi, beta_j, sigma ~ GIG(alpha_j - 1/2, psi = 2, chi = xi beta_j^2 / sigma^2)``,
-  density ``∝ g^(alpha_j - 3/2) exp(-g - chi / (2 g))``.
+    p(t, g) = BetaPrime(t^2 T; a, b) * 2 t T * prod_j Gamma(g_j; alpha_j, 1),
 
-The GIG draw is an exact two-variable slice step (:func:`gig_slice`). Other concentrations
-have no standard conditionals: the prior's ``gibbs_params`` refuses them.
+(``2 t T = dW/dt``), and every move of
+:class:`~shrinkage.inference.gibbs.horseshoe.HorseshoeUpdates` applies with two changes:
+
+* the collapsed ``(lam_j, beta_j)`` sweep uses ``log p(g_j | g_{-j}, t)``, whose coupling
+  through ``T`` is O(1) per coordinate (:class:`~.updates.R2D2Local`);
+* the move with ``tau lam`` fixed is exact: in the coordinates ``(W, phi, T)`` the prior
+  factorizes and ``T ~ Gamma(sum(alpha), 1)`` does not enter the likelihood, so ``T`` is
+  redrawn from that law with ``W`` and ``phi`` held.
+
+``t`` is slice-sampled on its marginal with ``beta`` (and ``sigma^2``) integrated out, as the
+horseshoe's ``tau``. With Zhang et al.'s ``sum(alpha) = a`` the old closed-form conditionals
+(GIG) would apply too; this set does not need them.
 """
 
 from __future__ import annotations
@@ -20,69 +29,70 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from shrinkage.inference.gibbs.priors import Updates
+from shrinkage.inference.gibbs.horseshoe import HorseshoeUpdates
+from shrinkage.inference.gibbs.updates import R2D2Local
 
-__all__ = ["R2D2Updates", "gig_slice"]
+__all__ = ["R2D2Updates"]
 
 
-def gig_slice(
-    g: np.ndarray, lam: np.ndarray, chi: np.ndarray, rng: np.random.Generator
-) -> np.ndarray:
-    """Exact slice update of ``g`` with ``p(g) ∝ g^(lam - 1) exp(-g - chi / (2 g))``.
+class R2D2Updates(HorseshoeUpdates):
+    """R2D2 prior: state ``tau = sigma t`` and ``lam = sqrt(g)`` (module docstring).
 
-    Auxiliary ``u1 ~ U(0, exp(-chi/(2g)))`` and ``u2 ~ U(0, exp(-g))`` restrict ``g`` to
-    ``(L, U) = (chi / (2 (-log u1)), -log u2)``, on which the rest, ``g^(lam - 1)``, has a
-    closed-form inverse CDF (log-uniform when ``lam = 0``). Vectorized over coordinates.
+    Records ``r2 = W / (1 + W)``, ``phi = g / T`` and ``phi_g = g`` (the model's normalized
+    gammas: ``(t, g)`` and ``(r2, phi_g)`` are one-to-one, so these are draws of the model's
+    free variables).
     """
-    chi = np.maximum(chi, 1e-300)  # exact zeros of beta have probability 0
-    e1 = rng.exponential(size=g.shape)  # -log u1 - chi/(2g) ~ Exp(1)
-    e2 = rng.exponential(size=g.shape)
-    log_lo = np.log(chi) - np.log(2.0) - np.log(chi / (2.0 * g) + e1)
-    log_hi = np.log(g + e2)
-    v = rng.uniform(size=g.shape)
-    log_lo = np.minimum(log_lo, log_hi)  # L < g < U holds exactly; guards rounding
-    out = np.empty_like(g)
-    zero = np.abs(lam) < 1e-12
-    out[zero] = log_lo[zero] + v[zero] * (log_hi[zero] - log_lo[zero])
-    nz = ~zero
-    lz, lo, hi, vz = lam[nz], log_lo[nz], log_hi[nz], v[nz]
-    # g^lam = (1 - v) L^lam + v U^lam, in logs (either term may dominate)
-    out[nz] = np.logaddexp(lz * lo + np.log1p(-vz), lz * hi + np.log(vz)) / lz
-    return np.clip(np.exp(out), np.exp(log_lo), np.exp(log_hi))
-
-
-class R2D2Updates(Updates):
-    """R2D2 with ``sum(concentration) = a``: state ``g`` (p), ``xi``; variances ``g / xi``
-    relative to ``sigma^2``. Records ``r2 = W / (1 + W)`` and ``phi = g / sum(g)``,
-    ``W = sum(g) / xi``. Exact, but it mixes well only when the concentrations are not tiny
-    (few features): ``sampler="auto"`` never picks it (:attr:`auto`)."""
 
     name = "r2d2"
-    defaults: ClassVar[dict[str, Any]] = {"concentration": None, "b": 1.0}
-    sigma_scaled = True
-    auto = False  # it mixes badly when p > n (measured: docs/prior-to-penalty.md)
+    defaults: ClassVar[dict[str, Any]] = {
+        "concentration": 0.5,
+        "a": 1.0,
+        "b": 1.0,
+        "global_scale": 1.0,  # t's own scale is set by (a, b, T): the horseshoe moves read 1
+        "sigma_scaled": True,
+        "local_sweeps": 1,
+    }
 
     def __init__(self, p: int, groups: np.ndarray | None, params: dict) -> None:
         super().__init__(p, groups, params)
         conc = np.broadcast_to(np.asarray(params["concentration"], dtype=float), (p,))
-        if conc.shape != (p,) or np.any(~np.isfinite(conc)) or np.any(conc <= 0):
+        if np.any(~np.isfinite(conc)) or np.any(conc <= 0):
             raise ValueError("concentration must be positive and finite, one per coefficient")
         self.alpha = np.array(conc)
+        self.a, self.b = float(params["a"]), float(params["b"])
+        if not (self.a > 0 and self.b > 0 and self.sigma_scaled):
+            raise ValueError("R2D2 needs a, b > 0 and sigma_scaled=True (W is over sigma^2)")
 
     def init(self, rng):
-        self.g = rng.gamma(self.alpha)
-        self.xi = rng.gamma(self.params["b"])
+        g = rng.gamma(self.alpha)
+        w = rng.gamma(self.a) / rng.gamma(self.b)
+        self.lam = np.sqrt(g)
+        self.tau = float(np.sqrt(w / g.sum()))
+        self.c2 = np.inf
+        self.n_evals = 0
 
-    def variances(self):
-        return self.g / self.xi
+    def _local_prior(self) -> R2D2Local:
+        return R2D2Local(self.a, self.b, self.alpha)
 
-    def update(self, data, beta, sig, rng):
-        b2 = beta**2 / sig.sigma2
-        self.g = gig_slice(self.g, self.alpha - 0.5, self.xi * b2, rng)
-        self.g = np.maximum(self.g, 1e-300)
-        self.xi = rng.gamma(self.params["b"] + 0.5 * self.p) / (1.0 + 0.5 * np.sum(b2 / self.g))
-        return beta
+    def _log_tau_prior(self, tau: float, sigma2: float) -> float:
+        """``log p(tau | sigma, g) = log BetaPrime(W) + log(t T) - log(sigma)``, ``t = tau/sigma``,
+        ``W = t^2 T`` (the constant ``log 2`` dropped)."""
+        log_s = 0.5 * np.log(sigma2)
+        log_t = np.log(tau) - log_s
+        log_total = np.log(np.sum(self.lam**2))
+        log_w = 2.0 * log_t + log_total
+        return (self.a - 1.0) * log_w - (self.a + self.b) * np.logaddexp(0.0, log_w) + (
+            log_t + log_total - log_s
+        )
+
+    def interweave_tau(self, scale, rng):
+        """Redraw ``T ~ Gamma(sum(alpha), 1)`` with ``W`` and ``phi`` (so ``tau lam``) held."""
+        total = np.sum(self.lam**2)
+        new = rng.gamma(self.alpha.sum())
+        self.lam = self.lam * np.sqrt(new / total)
+        self.tau = float(self.tau * np.sqrt(total / new))
 
     def record(self, sig):
-        w = self.g.sum() / self.xi
-        return {"r2": w / (1.0 + w), "phi": self.g / self.g.sum()}
+        g = self.lam**2
+        w = float((self.tau**2 / sig.sigma2) * g.sum())
+        return {"r2": w / (1.0 + w), "phi": g / g.sum(), "phi_g": g}

@@ -92,7 +92,7 @@ def model_variables(res: dict[str, np.ndarray], args: dict[str, Any], spec: Mode
     if "lasso_lambda" in res:
         out["lasso_lambda"] = res["lasso_lambda"]
         out["lasso_lambda2"] = res["lasso_lambda"] ** 2
-    if "r2" in res:  # R2D2: tau = sigma sqrt(W), lam = sqrt(phi) (no phi_g: NUTS's auxiliary)
+    if "r2" in res:  # R2D2: tau = sigma sqrt(W), lam = sqrt(phi); phi_g the normalized gammas
         tau = res["sigma"] * np.sqrt(res["r2"] / (1.0 - res["r2"]))
         out["r2"], out["phi"], out["tau"], out["lam"] = (
             res["r2"],
@@ -100,6 +100,7 @@ def model_variables(res: dict[str, np.ndarray], args: dict[str, Any], spec: Mode
             tau,
             np.sqrt(res["phi"]),
         )
+        out["phi_g"] = res["phi_g"]
         out["beta_z"] = beta / (tau[..., None] * out["lam"])
         return out
     if "tau" not in res:
@@ -128,7 +129,7 @@ def prefer_gibbs(spec: ModelSpec) -> bool:
     """The ``sampler="auto"`` rule: Gibbs where it is the faster exact choice.
 
     Gaussian family, a prior with Gibbs updates that ``sampler="auto"`` may pick (the update
-    set's ``auto``; not R2D2, not the group lasso, which was not measured), and
+    set's ``auto``; not the group lasso, which was not measured), and
 
     * out-of-core data (a :class:`~shrinkage.outofcore.GramDesign`): whenever the update set
       runs without rows (its ``out_of_core``; not the horseshoe+, whose sweep scales the
@@ -136,7 +137,8 @@ def prefer_gibbs(spec: ModelSpec) -> bool:
       update then runs from ``X'X``, ``X'y``, ``y'y`` (O(p^3) per sweep, seconds at
       ``p = 50``), while NUTS on the sufficient statistics spends minutes compiling and
       sampling, also independent of ``n``;
-    * the horseshoe family (``local_scales`` and ``has_tau``): ``p > n``. For ``p <= n``
+    * the horseshoe family, horseshoe+ and R2D2 (``local_scales`` and ``has_tau``):
+      ``p > n``. For ``p <= n``
       NUTS on the horseshoe is cheap and the choice stays with NUTS;
     * the log-concave priors (Gaussian, Laplace, elastic net, Bayesian lasso):
       ``p <= n`` and ``p <= AUTO_MAX_P_CONVEX``. Their Gibbs sweep draws ``beta`` in one
@@ -151,7 +153,7 @@ def prefer_gibbs(spec: ModelSpec) -> bool:
     except ValueError:
         return False
     prior, design = spec.prior, spec.design
-    if not UPDATES[prior.gibbs_updates].auto:  # R2D2: docs/prior-to-penalty.md
+    if not UPDATES[prior.gibbs_updates].auto:  # the group lasso (not measured)
         return False
     if getattr(design, "out_of_core", False):
         return UPDATES[prior.gibbs_updates].out_of_core

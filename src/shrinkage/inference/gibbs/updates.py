@@ -9,14 +9,14 @@ All updates leave their target invariant exactly (no approximation, no tuning du
   ``eta ~ Gamma(a, rate m)`` truncated to ``eta < (1-u)/u`` (exact inverse CDF).
 * :func:`collapsed_local_sweep` -- single-site (numba) update of each ``(lam_j, beta_j)``:
   ``log lam_j`` slice-sampled with ``beta_j`` integrated out, then ``beta_j`` exactly
-  (horseshoe and regularized horseshoe); :func:`collapsed_gram_sweep` is the same update from
+  (horseshoe family, horseshoe+, R2D2); :func:`collapsed_gram_sweep` is the same update from
   ``X'X``, ``X'y``, ``y'y`` (out of core).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import numba
 import numpy as np
@@ -97,11 +97,37 @@ def _seed(seed):
     np.random.seed(seed)
 
 
+#: ``kind`` of the local prior in ``prm = (kind, alpha_j, T_rest, a, b)`` of the numba sweeps
+HALF_CAUCHY, R2D2_GAMMA = 0.0, 1.0
+
+
 @numba.njit(cache=True)
-def _collapsed_logp(x, s2, q, sigma2, tau2, inv_c2):
+def _local_log_prior(x, lam2, tau2, prm):
+    """Log density of ``x = log lam_j`` given the other local scales (up to constants).
+
+    ``lam_j ~ C+(0, 1)``: ``-log(1 + lam^2) + x``. R2D2 (``g_j = lam_j^2 ~ Gamma(alpha_j, 1)``,
+    ``W = tau^2 T``, ``T = T_rest + g_j``, ``W ~ BetaPrime(a, b)``, Jacobian ``T`` of
+    ``W <-> tau^2``): ``2 alpha_j x - g_j + (a - 1) log W - (a + b) log(1 + W) + log T``.
+    """
+    if prm[0] == HALF_CAUCHY:
+        return -np.log1p(lam2) + x
+    total = prm[2] + lam2
+    w = tau2 * total
+    return (
+        2.0 * prm[1] * x
+        - lam2
+        + (prm[3] - 1.0) * np.log(w)
+        - (prm[3] + prm[4]) * np.log1p(w)
+        + np.log(total)
+    )
+
+
+@numba.njit(cache=True)
+def _collapsed_logp(x, s2, q, sigma2, tau2, inv_c2, prm):
     lam2 = np.exp(2.0 * x)
     w = 1.0 / (1.0 / (tau2 * lam2) + inv_c2)  # prior variance of beta_j / sigma^2
-    return -0.5 * np.log1p(w * q) + 0.5 * s2 * w / (sigma2 * (1.0 + w * q)) - np.log1p(lam2) + x
+    lik = -0.5 * np.log1p(w * q) + 0.5 * s2 * w / (sigma2 * (1.0 + w * q))
+    return lik + _local_log_prior(x, lam2, tau2, prm)
 
 
 @numba.njit(cache=True, fastmath={"reassoc", "contract"})
@@ -120,24 +146,24 @@ def _axpy_col(Xf, j, a, r):
 
 
 @numba.njit(cache=True)
-def _collapsed_pair(s, q, x0, sigma2, tau2, inv_c2, width, max_steps):
+def _collapsed_pair(s, q, x0, sigma2, tau2, inv_c2, width, max_steps, prm):
     """New ``(log lam_j, beta_j)`` from ``s = x_j'(y - X_{-j} beta_{-j})``, ``q = ||x_j||^2``."""
     s2 = s * s
     new_x = x0
-    level = _collapsed_logp(x0, s2, q, sigma2, tau2, inv_c2) - np.random.exponential()
+    level = _collapsed_logp(x0, s2, q, sigma2, tau2, inv_c2, prm) - np.random.exponential()
     left = x0 - width * np.random.uniform()
     right = left + width
     jl = int(max_steps * np.random.uniform())
     kr = max_steps - 1 - jl
-    while jl > 0 and _collapsed_logp(left, s2, q, sigma2, tau2, inv_c2) > level:
+    while jl > 0 and _collapsed_logp(left, s2, q, sigma2, tau2, inv_c2, prm) > level:
         left -= width
         jl -= 1
-    while kr > 0 and _collapsed_logp(right, s2, q, sigma2, tau2, inv_c2) > level:
+    while kr > 0 and _collapsed_logp(right, s2, q, sigma2, tau2, inv_c2, prm) > level:
         right += width
         kr -= 1
     for _ in range(200):
         x1 = left + (right - left) * np.random.uniform()
-        if _collapsed_logp(x1, s2, q, sigma2, tau2, inv_c2) > level:
+        if _collapsed_logp(x1, s2, q, sigma2, tau2, inv_c2, prm) > level:
             new_x = x1
             break
         if x1 < x0:
@@ -150,27 +176,64 @@ def _collapsed_pair(s, q, x0, sigma2, tau2, inv_c2, width, max_steps):
 
 
 @numba.njit(cache=True)
-def _collapsed_sweep(Xf, resid, beta, log_lam, col_sq, sigma2, tau2, inv_c2, width, max_steps):
+def _local_pair(s, q, j, log_lam, sigma2, tau2, inv_c2, width, max_steps, local, state):
+    """New ``(log lam_j, beta_j)``; ``local = (kind, a, b, alpha_1..p)``, ``state[0] = T``."""
+    prm = np.empty(5)
+    prm[0], prm[3], prm[4] = local[0], local[1], local[2]
+    if local[0] != HALF_CAUCHY:
+        prm[1] = local[3 + j]
+        prm[2] = max(state[0] - np.exp(2.0 * log_lam[j]), 0.0)  # T_rest; rounding kept >= 0
+    x, new = _collapsed_pair(s, q, log_lam[j], sigma2, tau2, inv_c2, width, max_steps, prm)
+    if local[0] != HALF_CAUCHY:
+        state[0] = prm[2] + np.exp(2.0 * x)
+    log_lam[j] = x
+    return new
+
+
+@numba.njit(cache=True)
+def _collapsed_sweep(
+    Xf, resid, beta, log_lam, col_sq, sigma2, tau2, inv_c2, width, max_steps, local, state
+):
     p = Xf.shape[1]
     for j in range(p):
         q = col_sq[j]
         s = _dot_col(Xf, j, resid) + q * beta[j]  # x_j'(resid + x_j beta_j)
-        log_lam[j], new = _collapsed_pair(s, q, log_lam[j], sigma2, tau2, inv_c2, width, max_steps)
+        new = _local_pair(s, q, j, log_lam, sigma2, tau2, inv_c2, width, max_steps, local, state)
         _axpy_col(Xf, j, beta[j] - new, resid)
         beta[j] = new
 
 
 @numba.njit(cache=True)
-def _collapsed_sweep_gram(XtX, xtr, beta, log_lam, sigma2, tau2, inv_c2, width, max_steps):
+def _collapsed_sweep_gram(
+    XtX, xtr, beta, log_lam, sigma2, tau2, inv_c2, width, max_steps, local, state
+):
     p = XtX.shape[0]
     for j in range(p):
         q = XtX[j, j]
         s = xtr[j] + q * beta[j]  # x_j'(resid + x_j beta_j), resid's X' image kept in xtr
-        log_lam[j], new = _collapsed_pair(s, q, log_lam[j], sigma2, tau2, inv_c2, width, max_steps)
+        new = _local_pair(s, q, j, log_lam, sigma2, tau2, inv_c2, width, max_steps, local, state)
         d = beta[j] - new
         for i in range(p):
             xtr[i] += d * XtX[i, j]
         beta[j] = new
+
+
+class R2D2Local(NamedTuple):
+    """R2D2 local prior of the collapsed sweep: ``lam_j^2 = g_j ~ Gamma(alpha_j, 1)`` with
+    ``W = tau^2 sum(g) ~ BetaPrime(a, b)`` (``tau`` relative to ``sigma``)."""
+
+    a: float
+    b: float
+    alpha: np.ndarray
+
+
+def _local_arrays(local_prior: R2D2Local | None, lam: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The numba sweeps' ``local`` vector and running ``state`` (``T = sum lam^2``)."""
+    if local_prior is None:
+        return np.array([HALF_CAUCHY, 0.0, 0.0]), np.zeros(1)
+    a, b, alpha = local_prior
+    local = np.concatenate(([R2D2_GAMMA, a, b], np.asarray(alpha, dtype=np.float64)))
+    return local, np.array([float(np.sum(lam**2))])
 
 
 def collapsed_local_sweep(
@@ -184,6 +247,7 @@ def collapsed_local_sweep(
     c2: float = np.inf,
     width: float = 2.0,
     col_sq: np.ndarray | None = None,
+    local_prior: R2D2Local | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Single-site collapsed update of each pair ``(lam_j, beta_j)`` given ``beta_{-j}``.
 
@@ -194,7 +258,9 @@ def collapsed_local_sweep(
     is slice-sampled; then ``beta_j ~ N(s/(q + 1/w), sigma^2/(q + 1/w))``. Drawing ``lam_j``
     with ``beta_j`` integrated out breaks the ``beta_j``-``lam_j`` coupling that makes
     coefficients near zero mix slowly. O(n p) per sweep. ``col_sq``: the ``q_j`` if already
-    known. Returns new ``(beta, lam)`` and the residual ``y - X beta``.
+    known. ``local_prior``: None for ``lam_j ~ C+(0, 1)``; an :class:`R2D2Local` replaces the
+    ``-log(1 + lam_j^2)`` term by R2D2's (:func:`_local_log_prior`). Returns new
+    ``(beta, lam)`` and the residual ``y - X beta``.
     """
     beta = beta.copy()
     log_lam = np.log(lam)
@@ -203,13 +269,17 @@ def collapsed_local_sweep(
         col_sq = np.einsum("ij,ij->j", Xf, Xf)
     inv_c2 = 0.0 if np.isinf(c2) else 1.0 / c2
     _seed(int(rng.integers(2**31 - 1)))
-    _collapsed_sweep(Xf, resid, beta, log_lam, col_sq, sigma2, tau2, inv_c2, width, 20)
+    local, state = _local_arrays(local_prior, lam)
+    _collapsed_sweep(
+        Xf, resid, beta, log_lam, col_sq, sigma2, tau2, inv_c2, width, 20, local, state
+    )
     return beta, np.exp(log_lam), resid
 
 
 def collapsed_gram_sweep(
     data: Any, beta: np.ndarray, lam: np.ndarray, sigma2: float, tau2: float,
     rng: np.random.Generator, c2: float = np.inf, width: float = 2.0,
+    local_prior: R2D2Local | None = None,
 ) -> tuple[np.ndarray, np.ndarray, float]:  # fmt: skip
     """:func:`collapsed_local_sweep` from the centred statistics of ``data``.
 
@@ -226,7 +296,8 @@ def collapsed_gram_sweep(
     xtr = data.Xty - XtX @ beta
     inv_c2 = 0.0 if np.isinf(c2) else 1.0 / c2
     _seed(int(rng.integers(2**31 - 1)))
-    _collapsed_sweep_gram(XtX, xtr, beta, log_lam, sigma2, tau2, inv_c2, width, 20)
+    local, state = _local_arrays(local_prior, lam)
+    _collapsed_sweep_gram(XtX, xtr, beta, log_lam, sigma2, tau2, inv_c2, width, 20, local, state)
     return beta, np.exp(log_lam), gram_rss(XtX, data.Xty, data.yty, beta)
 
 
