@@ -81,8 +81,10 @@ class R2D2Updates(HorseshoeUpdates):
         log_t = np.log(tau) - log_s
         log_total = np.log(np.sum(self.lam**2))
         log_w = 2.0 * log_t + log_total
-        return (self.a - 1.0) * log_w - (self.a + self.b) * np.logaddexp(0.0, log_w) + (
-            log_t + log_total - log_s
+        return (
+            (self.a - 1.0) * log_w
+            - (self.a + self.b) * np.logaddexp(0.0, log_w)
+            + (log_t + log_total - log_s)
         )
 
     def interweave_tau(self, scale, rng):
