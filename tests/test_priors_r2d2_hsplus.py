@@ -330,16 +330,22 @@ def _combined_mcse_gap(a, b, names):
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    ("n", "p", "concentration"),
-    [(50, 6, None), (50, 6, 1.0 / 6), (20, 30, None)],
-    ids=["brms-default", "zhang-a-over-p", "p>n"],
+    ("n", "p", "concentration", "sigma_prior"),
+    [
+        (50, 6, None, "halfnormal"),
+        (50, 6, None, "jeffreys"),  # sigma^2 integrated out in the t step
+        (50, 6, 1.0 / 6, "halfnormal"),
+        (20, 30, None, "halfnormal"),
+    ],
+    ids=["brms-default", "jeffreys", "zhang-a-over-p", "p>n"],
 )
-def test_r2d2_gibbs_matches_nuts(n, p, concentration):
+def test_r2d2_gibbs_matches_nuts(n, p, concentration, sigma_prior):
     from shrinkage.inference import sample
 
     X, y = _sparse(n, p, 3)
     prior = P.R2D2(concentration=concentration)  # None: brms's 0.5 per coefficient
-    model = build_model(X, y, prior=prior)
+    family = GaussianFamily(sigma_prior=sigma_prior)
+    model = build_model(X, y, prior=prior, family=family)
     kw = {"draws": 1000, "chains": 2, "random_seed": 2, "progressbar": False}
     gibbs = sample(model, sampler="gibbs", **kw)
     nuts = sample(model, sampler="nutpie", **kw)
