@@ -113,8 +113,8 @@ def _pytensor_config_left_alone():
     flags = ("mode", "cxx", "floatX")
     before = {name: getattr(pytensor.config, name) for name in flags}
     yield
-    changed = {k: v for k, v in before.items() if getattr(pytensor.config, k) is not v}
-    changed = {k: v for k, v in changed.items() if getattr(pytensor.config, k) != v}
+    # Mode objects compare by identity, the string flags by value
+    changed = {k: v for k, v in before.items() if getattr(pytensor.config, k) != v}
     if changed:
         left = {k: getattr(pytensor.config, k) for k in changed}
         for name, value in changed.items():
