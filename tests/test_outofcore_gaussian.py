@@ -192,6 +192,7 @@ SAMPLED = {
     "hs": (priors.Horseshoe(), None),
     "rhs": (priors.RegularizedHorseshoe(), None),
     "ghs": (priors.GroupHorseshoe(), GROUPS),
+    "r2d2": (priors.R2D2(), None),
     "lap": (priors.Laplace(0.3), None),
 }
 
