@@ -28,6 +28,7 @@ FAMILY = {
     "rhs": (priors.RegularizedHorseshoe(), None),
     "ghs": (priors.GroupHorseshoe(), GROUPS),
     "r2d2": (priors.R2D2(), None),
+    "hsplus": (priors.HorseshoePlus(), None),
 }
 
 
@@ -106,6 +107,8 @@ CORE_CASES = [
      "jeffreys", None),
     ("group_horseshoe", {"sigma_scaled": False}, np.arange(6) // 2, "jeffreys", "flat"),
     ("r2d2", {"a": 1.0, "b": 1.0}, None, "jeffreys", "flat"),
+    ("horseshoe_plus", {}, None, "jeffreys", "flat"),
+    ("horseshoe_plus", {"sigma_scaled": False}, None, "halfnormal", (0.0, 2.0)),
     ("r2d2", {"concentration": (0.2, 0.5, 1.0, 0.5, 0.5, 2.0), "a": 0.6, "b": 1.4}, None,
      "halfnormal", (0.0, 2.0)),
 ]  # fmt: skip
@@ -162,8 +165,9 @@ def test_horseshoe_family_gibbs_out_of_core_has_the_in_memory_layout(dask_client
 
 @pytest.mark.parametrize(
     "prior",
-    [priors.Horseshoe(), priors.RegularizedHorseshoe(), priors.R2D2(), priors.Laplace(0.3)],
-    ids=["hs", "rhs", "r2d2", "lap"],
+    [priors.Horseshoe(), priors.RegularizedHorseshoe(), priors.R2D2(), priors.HorseshoePlus(),
+     priors.Laplace(0.3)],
+    ids=["hs", "rhs", "r2d2", "hsplus", "lap"],
 )  # fmt: skip
 def test_auto_picks_gibbs_out_of_core(dask_client, data, prior):
     X, y, Xd, yd = data
@@ -177,13 +181,3 @@ def test_auto_keeps_nuts_out_of_core_for_sets_it_may_not_pick(dask_client, data)
     _, _, Xd, yd = data
     model = build_model(Xd, yd, prior=priors.GroupLasso(), groups=GROUPS)
     assert _resolve_sampler("auto", get_spec(model)) != "gibbs"
-
-
-def test_horseshoe_plus_gibbs_needs_rows(dask_client, data):
-    """Its sweep scales the columns of the rows by eta: out of core, auto keeps NUTS and an
-    explicit sampler="gibbs" is refused by name (not a crash on the missing rows)."""
-    _, _, Xd, yd = data
-    model = build_model(Xd, yd, prior=priors.HorseshoePlus())
-    assert _resolve_sampler("auto", get_spec(model)) != "gibbs"
-    with pytest.raises(ValueError, match="'horseshoe_plus' Gibbs updates read the rows"):
-        sample(model, sampler="gibbs", draws=5, tune=5, chains=1, progressbar=False)

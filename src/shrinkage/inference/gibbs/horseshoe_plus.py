@@ -14,12 +14,13 @@ marginal with ``beta`` integrated out and its interweaving moves are reused.
 from __future__ import annotations
 
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any, ClassVar
 
 import numpy as np
 
 from shrinkage.inference.gibbs.horseshoe import HorseshoeUpdates
-from shrinkage.inference.gibbs.updates import collapsed_local_sweep
+from shrinkage.inference.gibbs.updates import collapsed_gram_sweep, collapsed_local_sweep
 
 __all__ = ["HorseshoePlusUpdates", "eta_given_lam"]
 
@@ -73,7 +74,6 @@ class HorseshoePlusUpdates(HorseshoeUpdates):
     """
 
     name = "horseshoe_plus"
-    out_of_core = False  # the sweep scales the rows' columns by eta: no Gram form written yet
     defaults: ClassVar[dict[str, Any]] = {
         "global_scale": 1.0,
         "sigma_scaled": True,
@@ -101,20 +101,35 @@ class HorseshoePlusUpdates(HorseshoeUpdates):
             self.lam = self.lam * other
 
     def update(self, data, beta, sig, rng):
+        fit = None
         for _ in range(int(self.params.get("local_sweeps", 1))):
-            s2, eta = sig.sigma2, self.eta
-            b, nu, resid = collapsed_local_sweep(
-                data.Xf * eta, data.y, beta / eta, self.lam / eta, s2, self.tau**2 / s2, rng,
-                col_sq=data.col_sq * eta**2,
-            )  # fmt: skip
-            beta, self.lam = b * eta, nu * eta
+            b, nu, rss, fit = self._sweep_given_eta(data, beta, sig.sigma2, rng)
+            beta, self.lam = b * self.eta, nu * self.eta
             self.eta = eta_given_lam(self.lam, rng)
             if sig.sampled:
-                self._sigma_given_beta(float(resid @ resid), sig, rng)
+                self._sigma_given_beta(rss, sig, rng)
         scale = self._tau_scale(sig.sigma2)
         for local in ("nu", "eta"):
             self._as_horseshoe(local, lambda: self.interweave_tau(scale, rng))
-        fit = data.y - resid
         return self._as_horseshoe(
             "nu", lambda: self.noise_scale_move(data, beta, sig, rng, fit=fit)
         )
+
+    def _sweep_given_eta(self, data, beta, s2, rng):
+        """The collapsed ``(nu_j, beta_j / eta_j)`` sweep on the columns ``eta_j x_j``.
+
+        Returns the new ``beta / eta`` and ``nu``, the residual sum of squares and ``X beta``
+        (None out of core, where the sweep runs from ``diag(eta) X'X diag(eta)`` and
+        ``diag(eta) X'y``: the same conditionals).
+        """
+        eta, tau2 = self.eta, self.tau**2 / s2
+        if data.X is None:
+            scaled = SimpleNamespace(XtX=data.XtX * np.outer(eta, eta), Xty=data.Xty * eta,
+                                     yty=data.yty)  # fmt: skip
+            b, nu, rss = collapsed_gram_sweep(scaled, beta / eta, self.lam / eta, s2, tau2, rng)
+            return b, nu, rss, None
+        b, nu, resid = collapsed_local_sweep(
+            data.Xf * eta, data.y, beta / eta, self.lam / eta, s2, tau2, rng,
+            col_sq=data.col_sq * eta**2,
+        )  # fmt: skip
+        return b, nu, float(resid @ resid), data.y - resid

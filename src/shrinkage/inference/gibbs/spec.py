@@ -132,8 +132,7 @@ def prefer_gibbs(spec: ModelSpec) -> bool:
     set's ``auto``; not the group lasso, which was not measured), and
 
     * out-of-core data (a :class:`~shrinkage.outofcore.GramDesign`): whenever the update set
-      runs without rows (its ``out_of_core``; not the horseshoe+, whose sweep scales the
-      rows' columns). The Gibbs
+      runs without rows (its ``out_of_core``; every set but the group lasso's). The Gibbs
       update then runs from ``X'X``, ``X'y``, ``y'y`` (O(p^3) per sweep, seconds at
       ``p = 50``), while NUTS on the sufficient statistics spends minutes compiling and
       sampling, also independent of ``n``;
