@@ -40,7 +40,8 @@ class R2D2Updates(HorseshoeUpdates):
 
     Records ``r2 = W / (1 + W)``, ``phi = g / T`` and ``phi_g = g`` (the model's normalized
     gammas: ``(t, g)`` and ``(r2, phi_g)`` are one-to-one, so these are draws of the model's
-    free variables).
+    free variables). Burn-in and thinning are the horseshoe's (``default_tune``,
+    ``default_thin``); docs/sampling.md has their check on benchmark cases (a) and (b).
     """
 
     name = "r2d2"
