@@ -257,6 +257,22 @@ def test_r2d2_gibbs_params_take_any_concentration():
     assert prefer_gibbs(get_spec(_model(P.R2D2(), p=30)))
 
 
+def test_r2d2_gibbs_runs_at_tiny_concentrations():
+    """Zhang et al.'s ``a/p``: ``log g_j`` of a Gamma(0.002) reaches below -745, where ``g_j``
+    underflows to 0 (a ZeroDivisionError in the sweep before the support was truncated at
+    ``R2D2_G_MIN``). The chain runs and every ``g_j`` stays on the support."""
+    from shrinkage.inference.gibbs.core import gibbs_sample
+    from shrinkage.inference.gibbs.updates import R2D2_G_MIN
+
+    X, y = _sparse(30, 500, 1)
+    params = {"concentration": 0.002, "a": 1.0, "b": 1.0}
+    res = gibbs_sample(X, y, "r2d2", draws=20, tune=20, chains=1, random_seed=0,
+                       prior_params=params, n_jobs=1)  # fmt: skip
+    assert np.all(np.isfinite(res["beta"])) and np.all(np.isfinite(res["r2"]))
+    assert res["phi_g"].min() >= R2D2_G_MIN
+    assert (res["phi_g"] < 1e-200).mean() > 0.1  # the truncated region is really visited
+
+
 def _r2d2_state_logp(t, g, alpha, a, b):
     """log p(t, g) = log BetaPrime(t^2 T; a, b) + log(2 t T) + sum log Gamma(g_j; alpha_j),
     T = sum(g): the Gibbs state's prior, from scipy (W = t^2 T, phi = g / T)."""

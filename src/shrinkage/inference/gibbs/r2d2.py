@@ -18,6 +18,11 @@ horseshoe's layout with ``tau = sigma t`` and ``lam_j = sqrt(g_j)``. The prior o
   factorizes and ``T ~ Gamma(sum(alpha), 1)`` does not enter the likelihood, so ``T`` is
   redrawn from that law with ``W`` and ``phi`` held.
 
+Each ``g_j`` is kept at or above ``R2D2_G_MIN = 1e-300`` (the prior is truncated there: with a
+tiny concentration ``log g_j`` reaches below double precision's range; the prior mass cut off,
+``<= 1e-300^alpha / Gamma(1 + alpha)``, is below 1e-14 for ``alpha >= 0.05``, and such a
+``beta_j`` has prior sd below ``1e-150 sigma t`` either way).
+
 ``t`` is slice-sampled on its marginal with ``beta`` (and ``sigma^2``) integrated out, as the
 horseshoe's ``tau``. With Zhang et al.'s ``sum(alpha) = a`` the old closed-form conditionals
 (GIG) would apply too; this set does not need them.
@@ -28,11 +33,16 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import numpy as np
+from scipy.special import gammaincc, gammainccinv
 
 from shrinkage.inference.gibbs.horseshoe import HorseshoeUpdates
-from shrinkage.inference.gibbs.updates import R2D2Local
+from shrinkage.inference.gibbs.updates import R2D2_G_MIN, R2D2Local
 
 __all__ = ["R2D2Updates"]
+
+# the moves that set g directly keep it strictly inside the support, so that rounding never puts
+# the slice step's starting point at log density -inf (where it could not move)
+_G_INSIDE = R2D2_G_MIN * (1.0 + 1e-9)
 
 
 class R2D2Updates(HorseshoeUpdates):
@@ -65,7 +75,9 @@ class R2D2Updates(HorseshoeUpdates):
             raise ValueError("R2D2 needs a, b > 0 and sigma_scaled=True (W is over sigma^2)")
 
     def init(self, rng):
-        g = rng.gamma(self.alpha)
+        # g = G U^(1/alpha), G ~ Gamma(alpha + 1): in logs, as tiny shapes underflow
+        log_g = np.log(rng.gamma(self.alpha + 1.0)) + np.log(rng.uniform(size=self.p)) / self.alpha
+        g = np.exp(np.maximum(log_g, np.log(_G_INSIDE)))
         w = rng.gamma(self.a) / rng.gamma(self.b)
         self.lam = np.sqrt(g)
         self.tau = float(np.sqrt(w / g.sum()))
@@ -89,9 +101,16 @@ class R2D2Updates(HorseshoeUpdates):
         )
 
     def interweave_tau(self, scale, rng):
-        """Redraw ``T ~ Gamma(sum(alpha), 1)`` with ``W`` and ``phi`` (so ``tau lam``) held."""
-        total = np.sum(self.lam**2)
-        new = rng.gamma(self.alpha.sum())
+        """Redraw ``T ~ Gamma(sum(alpha), 1)`` with ``W`` and ``phi`` (so ``tau lam``) held.
+
+        On the support ``g_j = T phi_j >= R2D2_G_MIN`` the law is truncated to
+        ``T >= R2D2_G_MIN / min(phi)``: drawn exactly by inverting its upper tail.
+        """
+        g = self.lam**2
+        total = g.sum()
+        shape = self.alpha.sum()
+        lower = _G_INSIDE * total / g.min()
+        new = gammainccinv(shape, rng.uniform() * gammaincc(shape, lower))
         self.lam = self.lam * np.sqrt(new / total)
         self.tau = float(self.tau * np.sqrt(total / new))
 

@@ -99,18 +99,25 @@ def _seed(seed):
 
 #: ``kind`` of the local prior in ``prm = (kind, alpha_j, T_rest, a, b)`` of the numba sweeps
 HALF_CAUCHY, R2D2_GAMMA = 0.0, 1.0
+#: smallest R2D2 local variance ``g_j`` (double precision's range: ``log g`` of a Gamma with a
+#: tiny shape reaches below -745, where ``g`` underflows to 0); the support is truncated there
+R2D2_G_MIN = 1e-300
+_R2D2_X_MIN = 0.5 * np.log(R2D2_G_MIN)
 
 
 @numba.njit(cache=True)
 def _local_log_prior(x, lam2, tau2, prm):
     """Log density of ``x = log lam_j`` given the other local scales (up to constants).
 
-    ``lam_j ~ C+(0, 1)``: ``-log(1 + lam^2) + x``. R2D2 (``g_j = lam_j^2 ~ Gamma(alpha_j, 1)``,
-    ``W = tau^2 T``, ``T = T_rest + g_j``, ``W ~ BetaPrime(a, b)``, Jacobian ``T`` of
-    ``W <-> tau^2``): ``2 alpha_j x - g_j + (a - 1) log W - (a + b) log(1 + W) + log T``.
+    ``lam_j ~ C+(0, 1)``: ``-log(1 + lam^2) + x``. R2D2 (``g_j = lam_j^2 ~ Gamma(alpha_j, 1)``
+    on ``g_j >= R2D2_G_MIN``, ``W = tau^2 T``, ``T = T_rest + g_j``, ``W ~ BetaPrime(a, b)``,
+    Jacobian ``T`` of ``W <-> tau^2``):
+    ``2 alpha_j x - g_j + (a - 1) log W - (a + b) log(1 + W) + log T``.
     """
     if prm[0] == HALF_CAUCHY:
         return -np.log1p(lam2) + x
+    if x < _R2D2_X_MIN:
+        return -np.inf
     total = prm[2] + lam2
     w = tau2 * total
     return (
@@ -122,7 +129,7 @@ def _local_log_prior(x, lam2, tau2, prm):
     )
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")  # w = 1/(1/0 + c) = 0, not an exception
 def _collapsed_logp(x, s2, q, sigma2, tau2, inv_c2, prm):
     lam2 = np.exp(2.0 * x)
     w = 1.0 / (1.0 / (tau2 * lam2) + inv_c2)  # prior variance of beta_j / sigma^2
@@ -145,7 +152,7 @@ def _axpy_col(Xf, j, a, r):
         r[i] += a * Xf[i, j]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, error_model="numpy")
 def _collapsed_pair(s, q, x0, sigma2, tau2, inv_c2, width, max_steps, prm):
     """New ``(log lam_j, beta_j)`` from ``s = x_j'(y - X_{-j} beta_{-j})``, ``q = ||x_j||^2``."""
     s2 = s * s
