@@ -176,3 +176,22 @@ def test_horseshoe_plus_gibbs_needs_rows(dask_client, data):
     assert _resolve_sampler("auto", get_spec(model)) != "gibbs"
     with pytest.raises(ValueError, match="'horseshoe_plus' Gibbs updates read the rows"):
         sample(model, sampler="gibbs", draws=5, tune=5, chains=1, progressbar=False)
+
+
+def test_short_out_of_core_runs_keep_their_chains_in_process(monkeypatch):
+    """``n_jobs=None`` out of core: a run estimated under ``IN_PROCESS_SECONDS`` in one
+    process starts no worker process, a longer one does; with rows, always ``min(chains,
+    cpus)``. The draws are the same either way (one seed stream per chain)."""
+    from shrinkage.inference.gibbs import core
+
+    assert core.default_jobs(True, 2, 2150, 50) == 1  # benchmarks/scale.py's (i): ~4 s
+    assert core.default_jobs(True, 2, 10**6, 50) == min(2, core.os.cpu_count())
+    assert core.default_jobs(False, 2, 10, 5) == min(2, core.os.cpu_count())
+    monkeypatch.setattr(core.os, "cpu_count", lambda: 2)
+    assert core.default_jobs(True, 4, 10**4, 400) == 2  # 4 x 1e4 sweeps at ~4 ms: 160 s
+    X, y = _centred(3)[2:]
+    kw = {"draws": 20, "tune": 5, "chains": 2, "random_seed": 7}
+    a = gibbs_sample(_stats(X, y), None, "horseshoe", **kw)
+    b = gibbs_sample(_stats(X, y), None, "horseshoe", n_jobs=2, **kw)
+    for key in a:
+        np.testing.assert_array_equal(a[key], b[key])
