@@ -7,8 +7,8 @@ memory), then on a ``distributed.LocalCluster`` (``--workers`` processes, one th
 * **floor**: one bare Dask pass that reads the files and sums ``X'X`` over the partitions;
 * **(i)** a regularized horseshoe, Gaussian family: ``build_model`` on the Dask frame (one
   statistics pass) and ``sample(sampler="auto")``, which out of core is the Gibbs sampler
-  running from ``X'X``, ``X'y``, ``y'y`` (its chains run in joblib processes on the client
-  machine, not counted in the client's peak; their state is a few ``p x p`` matrices);
+  running from ``X'X``, ``X'y``, ``y'y`` (its chains run as tasks on the cluster's workers,
+  counted in their peaks; their state is a few ``p x p`` matrices);
 * **(ii)** a lasso path over a CV-free grid of 100 alphas (``alpha_max`` down to 1e-3 of it):
   one statistics pass and coordinate descent on the ``p x p`` Gram form;
 * **(iii)** a logistic L1 MAP (``glm_map``, ``cache="auto"``): the files read once, the parsed
