@@ -181,3 +181,47 @@ def test_auto_keeps_nuts_out_of_core_for_sets_it_may_not_pick(dask_client, data)
     _, _, Xd, yd = data
     model = build_model(Xd, yd, prior=priors.GroupLasso(), groups=GROUPS)
     assert _resolve_sampler("auto", get_spec(model)) != "gibbs"
+
+
+def test_short_out_of_core_runs_keep_their_chains_in_process(monkeypatch):
+    """``n_jobs=None`` out of core, no Dask client: a run estimated under
+    ``IN_PROCESS_SECONDS`` in one process starts no worker process, a longer one does; with
+    rows, always ``min(chains, cpus)``. The draws are the same either way (one seed stream
+    per chain)."""
+    import dask
+
+    from shrinkage.inference.gibbs import core
+
+    cpus = min(2, core.os.cpu_count())
+    with dask.config.set(scheduler="sync"):  # no distributed client in use
+        assert core.default_runner(True, 2, 2150, 50) == (None, 1)  # scale.py's (i): ~4 s
+        assert core.default_runner(True, 2, 10**6, 50) == (None, cpus)
+        assert core.default_runner(False, 2, 10, 5) == (None, cpus)
+        monkeypatch.setattr(core.os, "cpu_count", lambda: 2)
+        assert core.default_runner(True, 4, 10**4, 400) == (None, 2)  # 160 s estimated
+    X, y = _centred(3)[2:]
+    kw = {"draws": 20, "tune": 5, "chains": 2, "random_seed": 7}
+    a = gibbs_sample(_stats(X, y), None, "horseshoe", n_jobs=1, **kw)
+    b = gibbs_sample(_stats(X, y), None, "horseshoe", n_jobs=2, **kw)
+    for key in a:
+        np.testing.assert_array_equal(a[key], b[key])
+
+
+def test_out_of_core_chains_run_on_the_dask_workers(dask_client):
+    """With a ``distributed.Client`` active the chains are tasks on its workers (already
+    running processes): the same draws as in this process."""
+    from distributed import get_task_stream
+
+    from shrinkage.inference.gibbs import core
+
+    assert core.default_runner(True, 2, 2150, 50) == ("dask", 2)
+    assert core.default_runner(False, 2, 2150, 50)[0] is None  # rows: never on the cluster
+    X, y = _centred(3)[2:]
+    kw = {"draws": 20, "tune": 5, "chains": 2, "random_seed": 7}
+    here = gibbs_sample(_stats(X, y), None, "horseshoe", n_jobs=1, **kw)
+    with get_task_stream(dask_client) as stream:
+        there = gibbs_sample(_stats(X, y), None, "horseshoe", **kw)
+    for key in here:
+        np.testing.assert_array_equal(here[key], there[key])
+    ran = {str(task["key"]) for task in stream.data}
+    assert any("_run_chain" in key or "batch" in key.lower() for key in ran), ran

@@ -203,33 +203,51 @@ def _counting(X, y, log):
     return Xd, da.from_array(y, chunks=500)
 
 
-def test_cache_reads_each_partition_once_and_changes_nothing(dask_client, tmp_path):
+@pytest.mark.parametrize("cache", [True, "auto"])
+def test_cache_reads_each_partition_once_and_changes_nothing(dask_client, tmp_path, cache):
+    from shrinkage.outofcore import gram_stats
+
     X, _, data = _data()
     _, y = data["logistic"]
     results = {}
-    for cache in (False, True):
-        log = tmp_path / f"reads-{cache}.txt"
+    for key, opt in (("plain", False), ("cached", cache), ("given", cache)):
+        log = tmp_path / f"reads-{key}.txt"
         Xd, yd = _counting(X, y, log)
-        res = glm_map(Xd, yd, "logistic", L1(0.01), tol=TOL, cache=cache)
-        reads = log.read_text().split()
-        results[cache] = res, reads
-    (plain, plain_reads), (cached, cached_reads) = results[False], results[True]
+        stats = gram_stats(Xd, yd) if key == "given" else None
+        res = glm_map(Xd, yd, "logistic", L1(0.01), tol=TOL, cache=opt, stats=stats)
+        results[key] = res, log.read_text().split()
+    (plain, plain_reads), (cached, cached_reads) = results["plain"], results["cached"]
+    given, given_reads = results["given"]
     passes = plain.solver.n_passes
-    assert passes >= 3 and cached.solver.n_passes == passes
+    assert passes >= 3 and cached.solver.n_passes == passes == given.solver.n_passes
+    assert cached.cached and given.cached and not plain.cached
     # without the cache: the statistics pass + every Newton pass reads all 5 partitions; with
-    # it: the statistics pass + one parse, whatever the number of Newton passes
-    assert len(plain_reads) == 5 * (1 + passes) and len(cached_reads) == 5 * 2
-    assert sorted(set(cached_reads)) == [str(k) for k in range(5)]
-    # the same float arrays through the same arithmetic and the same tree: identical bits
-    np.testing.assert_array_equal(cached.coef, plain.coef)
-    assert cached.intercept == plain.intercept
+    # it: one parse, the statistics and every Newton pass on the parsed partitions (statistics
+    # given: their own pass + one parse), whatever the number of Newton passes
+    assert len(plain_reads) == 5 * (1 + passes) and len(cached_reads) == 5
+    assert len(given_reads) == 5 * 2
+    assert sorted(cached_reads) == [str(k) for k in range(5)]
+    # the same float arrays through the same arithmetic and the same trees: identical bits
+    for res in (cached, given):
+        np.testing.assert_array_equal(res.coef, plain.coef)
+        assert res.intercept == plain.intercept
+        np.testing.assert_array_equal(res.stats.xtx, plain.stats.xtx)
+        np.testing.assert_array_equal(res.stats.mean, plain.stats.mean)
+        assert res.stats.yty == plain.stats.yty
 
 
-def test_cache_survives_a_killed_worker(dask_client):
-    """Kill a worker holding cached partitions between two passes: Dask re-reads them."""
+def _kill_a_worker(client) -> int:
     import os
     import signal
 
+    victim = sorted(client.run(os.getpid).values())[0]
+    os.kill(victim, signal.SIGKILL)
+    return victim
+
+
+def _reference_pass():
+    """Dask ``X``, ``y``, the datafit, the statistics, a point ``w`` and the uncached pass at
+    ``(w, 0.2)``."""
     from shrinkage.outofcore import gram_stats
     from shrinkage.outofcore.glm import glm_pass
 
@@ -238,17 +256,45 @@ def test_cache_survives_a_killed_worker(dask_client):
     Xd, yd = da.from_array(X, chunks=(500, 6)), da.from_array(y, chunks=500)
     stats = gram_stats(Xd, yd)
     w = np.linspace(-0.3, 0.3, 6)
-    ref = glm_pass(Xd, yd, datafit, stats, cache=False)(w, 0.2)
+    return Xd, yd, datafit, stats, w, glm_pass(Xd, yd, datafit, stats, cache=False)(w, 0.2)
+
+
+def test_cache_survives_a_killed_worker(dask_client):
+    """Kill a worker holding cached partitions between two passes: Dask re-reads them."""
+    import os
+
+    from shrinkage.outofcore.glm import glm_pass
+
+    Xd, yd, datafit, stats, w, ref = _reference_pass()
     pass_fn = glm_pass(Xd, yd, datafit, stats, cache=True)
     first = pass_fn(w, 0.2)
-    victim = sorted(dask_client.run(os.getpid).values())[0]
-    os.kill(victim, signal.SIGKILL)
+    victim = _kill_a_worker(dask_client)
     again = pass_fn(w, 0.2)
     assert victim not in set(dask_client.run(os.getpid).values())  # it really died
     for out in (first, again):  # the same arrays, arithmetic and tree: identical bits
         np.testing.assert_array_equal(out.hess, ref.hess)
         np.testing.assert_array_equal(out.grad, ref.grad)
         assert out.loss == ref.loss and out.n == ref.n
+
+
+def test_cached_statistics_survive_a_killed_worker(dask_client):
+    """The statistics from the cached partitions, a worker killed, then a Newton pass on the
+    cache: the same bits as from the files."""
+    import os
+
+    from shrinkage.outofcore.cache import PartitionCache
+    from shrinkage.outofcore.glm import glm_pass
+
+    Xd, yd, datafit, ref_stats, w, ref = _reference_pass()
+    cache = PartitionCache(Xd, yd, datafit, head=1)  # the rest persisted by stats()
+    stats = cache.stats()
+    victim = _kill_a_worker(dask_client)
+    out = glm_pass(Xd, yd, datafit, stats, cache=cache)(w, 0.2)
+    assert victim not in set(dask_client.run(os.getpid).values())  # it really died
+    for a, b in ((stats.xtx, ref_stats.xtx), (stats.xty, ref_stats.xty), (out.hess, ref.hess),
+                 (out.grad, ref.grad)):  # fmt: skip
+        np.testing.assert_array_equal(a, b)
+    assert stats.n == ref_stats.n and out.loss == ref.loss
 
 
 def test_cache_switch(dask_client):
@@ -273,3 +319,48 @@ def test_cache_switch(dask_client):
             use_cache(True, stats)
         with pytest.raises(ValueError, match=r"needs a distributed\.Client"):
             glm_pass(Xd, yd, Logistic(), stats, cache=True)
+
+
+def test_auto_cache_judges_the_size_by_the_first_partitions(dask_client, monkeypatch, tmp_path):
+    """Statistics not given, ``"auto"``: the first partitions (one per worker) are parsed and
+    their size extrapolated; too big, they are dropped and the files re-read at every pass."""
+    from shrinkage.outofcore import cache as cache_mod
+
+    X, _, data = _data()
+    datafit, y = data["logistic"]
+    Xd, yd = da.from_array(X, chunks=(500, 6)), da.from_array(y, chunks=500)
+    head = cache_mod.PartitionCache(Xd, yd, datafit, head=2)
+    # 5 partitions of 500 rows x (6 + 1) float64 columns
+    assert len(head.parts) == 2 and head.estimated_nbytes() == 5 * 500 * 7 * 8
+    assert cache_mod.cache_for("auto", Xd, yd, datafit) is not None
+    monkeypatch.setattr(cache_mod, "_CACHE_SHARE", 1e-9)  # ~20 bytes of a test machine's GBs
+    assert cache_mod.cache_for("auto", Xd, yd, datafit) is None
+    log = tmp_path / "reads.txt"
+    Xc, yc = _counting(X, y, log)
+    res = glm_map(Xc, yc, "logistic", L1(0.01), tol=TOL)
+    assert not res.cached
+    # the 2 head partitions, the statistics pass, then every Newton pass re-reads the 5
+    assert len(log.read_text().split()) == 2 + 5 * (1 + res.solver.n_passes)
+
+
+def test_pass_over_partitions_longer_than_a_chunk(dask_client):
+    """A Newton pass over partitions of more rows than ``CHUNK_ROWS`` (centred chunk by
+    chunk) equals the in-memory pass on the standardized rows."""
+    from shrinkage.outofcore import gram_stats
+    from shrinkage.outofcore.glm import glm_pass
+    from shrinkage.outofcore.stats import CHUNK_ROWS
+    from shrinkage.solvers.irls import memory_pass
+
+    n = 2 * CHUNK_ROWS + 123
+    X, Z, data = _data(n=n)
+    datafit, y = data["logistic"]
+    chunks = CHUNK_ROWS + CHUNK_ROWS // 2
+    Xd, yd = da.from_array(X, chunks=(chunks, 6)), da.from_array(y, chunks=chunks)
+    stats = gram_stats(Xd, yd)
+    w = np.linspace(-0.3, 0.3, 6)
+    out = glm_pass(Xd, yd, datafit, stats)(w, 0.2)
+    ref = memory_pass(Z, y, datafit)(w, 0.2)
+    # sums of ~2e4 O(1) terms in a different order: rounding ~1e-16 * n relative, << 1e-10
+    for a, b in ((out.hess, ref.hess), (out.grad, ref.grad), (out.loss, ref.loss)):
+        np.testing.assert_allclose(a, b, rtol=1e-10)
+    assert out.n == ref.n == n

@@ -105,3 +105,20 @@ def test_package_imports_without_dask():
     )
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
+
+
+def test_partitions_longer_than_a_chunk(dask_client):
+    """Partitions of more rows than ``CHUNK_ROWS`` are centred chunk by chunk (the last chunk
+    short): the same statistics, and a NaN in a later chunk named by its row in the partition."""
+    from shrinkage.outofcore.stats import CHUNK_ROWS
+
+    X, y = _data(n=2 * CHUNK_ROWS + 123)
+    chunks = CHUNK_ROWS + CHUNK_ROWS // 2  # partitions of 1.5 and 0.5 chunks (+ 123 rows)
+    s = gram_stats(da.from_array(X, chunks=(chunks, 5)), da.from_array(y, chunks=chunks))
+    Xc, yc = X - X.mean(0), y - y.mean()
+    assert s.n == X.shape[0] and _rel(s.mean, X.mean(0)) < REL
+    assert _rel(s.xtx, Xc.T @ Xc) < REL and _rel(s.xty, Xc.T @ yc) < REL
+    assert abs(s.yty / (yc @ yc) - 1) < REL
+    X[CHUNK_ROWS + 7, 1] = np.nan
+    with pytest.raises(ValueError, match=rf"partition 0 .*'x1' at row {CHUNK_ROWS + 7}\b"):
+        gram_stats(da.from_array(X, chunks=(chunks, 5)), da.from_array(y, chunks=chunks))

@@ -29,19 +29,25 @@ from typing import Any
 
 import numpy as np
 
-from shrinkage.outofcore.stats import (
-    GramStats,
-    _as_block,
-    _blocks,
-    _check_finite,
-    _where,
-    gram_stats,
-    is_dask,
+from shrinkage.outofcore.cache import (
+    PartitionCache,
+    _checked_block,
+    _on_parsed,
+    cache_for,
+    use_cache,
 )
+from shrinkage.outofcore.stats import CHUNK_ROWS, GramStats, _blocks, gram_stats, is_dask
 from shrinkage.solvers.datafits import Logistic, Poisson
 from shrinkage.solvers.irls import GLMPass, IRLSResult, block_pass, irls
 
-__all__ = ["GLMMapResult", "distributed_pass", "glm_map", "glm_pass", "refuse_sampling"]
+__all__ = [
+    "GLMMapResult",
+    "distributed_pass",
+    "glm_map",
+    "glm_pass",
+    "refuse_sampling",
+    "use_cache",
+]
 
 _FANIN = 8  # partitions summed per reduction task (a tree of depth log_8(partitions))
 
@@ -57,27 +63,6 @@ def refuse_sampling(family: str) -> None:
     )
 
 
-def _checked_block(xb, yb, k, source, spec, names, datafit, check):
-    """One partition as float ``(X, y)`` (possibly read-only views of the partition's data).
-
-    ``check``: refuse non-finite values and a response outside the family's support, naming
-    the partition (and its file)."""
-    where = _where(k, source)
-    X = _as_block(xb, spec, where, "X")
-    X = X[:, None] if X.ndim == 1 else X
-    y = _as_block(yb, None, where, "y").reshape(-1)
-    if y.shape[0] != X.shape[0]:
-        raise ValueError(f"{where}: X has {X.shape[0]} rows but y has {y.shape[0]}")
-    if check:
-        if not (np.isfinite(X).all() and np.isfinite(y).all()):
-            _check_finite(np.column_stack([X, y]), [*names, "y"], where)  # names the first
-        try:
-            datafit.validate_y(y)
-        except ValueError as err:
-            raise ValueError(f"{where}: {err}") from None
-    return X, y
-
-
 def standardized_block(xb, yb, k, source, spec, names, mean, std, datafit, check=True):
     """One partition as ``(Z, y)``, ``Z = (X - mean) / std`` a float copy (runs on a worker);
     ``check`` as :func:`_checked_block`."""
@@ -90,14 +75,21 @@ def standardized_block(xb, yb, k, source, spec, names, mean, std, datafit, check
 
 def _block(xb, yb, k, source, spec, names, mean, std, w, c, datafit, check=True) -> GLMPass:
     """One partition's :class:`GLMPass` at ``(w, c)`` on the standardized scale (runs on a
-    worker), fused: the rows are centred once into a buffer of ours (never scaled: the
-    ``1 / std`` goes into ``w`` and the ``p``-sized results), then
+    worker), fused: ``CHUNK_ROWS`` rows at a time are centred into one small buffer of ours
+    (never scaled: the ``1 / std`` goes into ``w`` and the ``p``-sized results), then
     :func:`~shrinkage.solvers.irls.block_pass` computes ``eta``, the loss, ``X'f'``, ``X'f''``
-    and ``X'WX`` by BLAS on the ``sqrt(f'')``-scaled rows, in place."""
+    and ``X'WX`` by BLAS on the ``sqrt(f'')``-scaled rows, in place; the chunks' passes add."""
     X, y = _checked_block(xb, yb, k, source, spec, names, datafit, check)
-    Xc = np.empty(X.shape, order="F")
-    np.subtract(X, mean, out=Xc)
-    return block_pass(Xc, y, w, c, datafit.kind, overwrite=True, scale=std)
+    n = X.shape[0]
+    buf = np.empty((min(n, CHUNK_ROWS), X.shape[1]), order="F")
+    out = None
+    for start in range(0, max(n, 1), CHUNK_ROWS):
+        Xc = buf[: min(CHUNK_ROWS, n - start)]
+        rows = slice(start, start + Xc.shape[0])
+        np.subtract(X[rows], mean, out=Xc)
+        part = block_pass(Xc, y[rows], w, c, datafit.kind, overwrite=True, scale=std)
+        out = part if out is None else out + part
+    return out
 
 
 def _sum_all(*parts: GLMPass) -> GLMPass:
@@ -114,7 +106,7 @@ def glm_pass(
     stats: GramStats,
     *,
     sources: Sequence[str] | None = None,
-    cache: bool = False,
+    cache: bool | PartitionCache = False,
 ) -> Callable[[np.ndarray, float], GLMPass]:
     """``pass_fn(w, c)`` for :func:`~shrinkage.solvers.irls.irls` over Dask ``X``, ``y``.
 
@@ -133,40 +125,40 @@ def distributed_pass(
     block_fn,
     *,
     sources: Sequence[str] | None = None,
-    cache: bool = False,
+    cache: bool | PartitionCache = False,
 ) -> Callable:
     """``pass_fn(*point)``: one Dask graph running ``block_fn(xb, yb, k, source, spec, names,
     mean, std, *point, datafit, check)`` on every partition and summing the results (``+``)
     ``_FANIN`` at a time up to the client. The data are checked in the first pass only (they do
     not change between passes).
 
-    ``cache=True`` (needs a ``distributed.Client``): the partitions are parsed and checked once
-    into float arrays ``(X_k, y_k)`` that are ``persist``-ed in the workers' memory (started
-    now, in the background), and every pass runs on them instead of re-reading the files. A
-    worker lost with its arrays: Dask recomputes them from the files. They are released when
-    ``pass_fn`` is garbage-collected.
+    ``cache``: a :class:`~shrinkage.outofcore.cache.PartitionCache` of ``X``, ``y`` (checked
+    when parsed), or ``True`` for a new one (needs a ``distributed.Client``; persisting
+    starts now, in the background): every pass runs on the parsed partitions in the workers'
+    memory instead of re-reading the files. They are released when ``pass_fn`` and the cache
+    are garbage-collected.
     """
-    from dask import compute, delayed, persist
+    from dask import compute, delayed
 
-    xs, ys, spec, names = _blocks(X, y)
-    if ys is None:
-        raise TypeError("a GLM pass needs y")
-    if sources is not None and len(sources) != len(xs):
-        raise ValueError(f"{len(sources)} sources for {len(xs)} partitions")
-    where = [None] * len(xs) if sources is None else list(sources)
-    if cache:
-        _require_client()
-        parse = delayed(_checked_block, pure=True)
-        parsed = persist(*[parse(xb, ys[k], k, where[k], spec, names, datafit, True)
-                           for k, xb in enumerate(xs)])  # fmt: skip
+    if cache is True:
+        cache = PartitionCache(X, y, datafit, sources)
+    if isinstance(cache, PartitionCache):
+        cache.complete()
         # one task per cached partition taking the persisted (X_k, y_k) whole: a separate
         # task unpacking it could run on another worker and pull the partition over
         block = delayed(partial(_on_parsed, block_fn), pure=True)
-        xs, ys, spec = list(parsed), [None] * len(parsed), None
+        xs, where, names = cache.parts, cache.where, cache.names
+        ys, spec = [None] * len(xs), None
     else:
+        xs, ys, spec, names = _blocks(X, y)
+        if ys is None:
+            raise TypeError("a GLM pass needs y")
+        if sources is not None and len(sources) != len(xs):
+            raise ValueError(f"{len(sources)} sources for {len(xs)} partitions")
+        where = [None] * len(xs) if sources is None else list(sources)
         block = delayed(block_fn, pure=True)
     add = delayed(_sum_all, pure=True)
-    checked: list[bool] = [True] if cache else []
+    checked: list[bool] = [True] if isinstance(cache, PartitionCache) else []
 
     def pass_fn(*point):
         fixed = (spec, names, stats.mean, stats.std, *point, datafit, not checked)
@@ -178,57 +170,6 @@ def distributed_pass(
         return out
 
     return pass_fn
-
-
-def _on_parsed(block_fn, parsed, _, *args):
-    """``block_fn`` on a cached partition ``parsed = (X_k, y_k)``."""
-    return block_fn(parsed[0], parsed[1], *args)
-
-
-def _active_client():
-    """The ``distributed.Client`` that ``dask.compute`` would use now, or None."""
-    try:
-        from dask.base import get_scheduler
-        from distributed import Client
-    except ImportError:
-        return None
-    client = getattr(get_scheduler(), "__self__", None)
-    return client if isinstance(client, Client) else None
-
-
-def _require_client() -> None:
-    if _active_client() is None:
-        raise ValueError(
-            "cache=True needs a distributed.Client: with the local scheduler the cached "
-            "partitions would be loaded into this process"
-        )
-
-
-_CACHE_SHARE = 0.5  # "auto" caches data up to this share of the workers' total memory limit
-
-
-def use_cache(cache: bool | str, stats: GramStats) -> bool:
-    """Whether :func:`glm_map` keeps the parsed partitions in the workers' memory.
-
-    ``"auto"``: when a ``distributed.Client`` is active and the float64 data,
-    ``8 n (p + 1)`` bytes, take at most half the sum of its workers' memory limits (the rest
-    is left for each pass's working copy of a partition and Dask's spill thresholds). ``True``
-    insists (a ``ValueError`` without a client: persisting with the local scheduler would load
-    the data into this process); ``False`` re-reads the files at every pass."""
-    if cache not in (True, False, "auto"):
-        raise ValueError(f"cache must be True, False or 'auto'; got {cache!r}")
-    if cache is False:
-        return False
-    client = _active_client()
-    if cache is True:
-        _require_client()
-        return True
-    if client is None:
-        return False
-    limits = [w.get("memory_limit") or 0 for w in client.scheduler_info()["workers"].values()]
-    if not limits or min(limits) <= 0:  # no limit known: do not guess
-        return False
-    return 8.0 * stats.n * (stats.n_features + 1) <= _CACHE_SHARE * sum(limits)
 
 
 @dataclass
@@ -246,6 +187,8 @@ class GLMMapResult:
         Newton steps, data passes, certificate (KKT), objective.
     stats : GramStats
         The statistics pass (means and sds used to standardize).
+    cached : bool
+        Whether the passes ran on the parsed partitions kept in the workers' memory.
     """
 
     coef: np.ndarray
@@ -255,6 +198,7 @@ class GLMMapResult:
     feature_names: list[str]
     solver: IRLSResult
     stats: GramStats
+    cached: bool = False
 
 
 _FAMILIES = {"logistic": Logistic, "bernoulli": Logistic, "poisson": Poisson}
@@ -324,14 +268,20 @@ def _check_mean(datafit, ybar: float, fit_intercept: bool) -> None:
         raise ValueError("y is all zeros: the Poisson intercept is -inf (no finite MLE)")
 
 
-def prepare(X, y, family, penalty, stats, sources, groups, fit_intercept: bool, caller: str):
-    """Checked ``(datafit, stats, penalty)`` of a GLM MAP on Dask data (the statistics pass
-    when ``stats`` is None); ``caller`` names the function in the errors."""
+def _require_dask(X, y, caller: str) -> None:
     if not (is_dask(X) and is_dask(y)):
         raise TypeError(f"{caller} needs Dask X and y (in memory, use shrinkage.solvers.solve)")
+
+
+def prepare(X, y, family, penalty, stats, sources, groups, fit_intercept: bool, caller: str,
+            cached: PartitionCache | None = None):  # fmt: skip
+    """Checked ``(datafit, stats, penalty)`` of a GLM MAP on Dask data (the statistics pass
+    when ``stats`` is None: on the ``cached`` partitions if given, else on the files);
+    ``caller`` names the function in the errors."""
+    _require_dask(X, y, caller)
     datafit = _datafit(family)
     if stats is None:
-        stats = gram_stats(X, y, sources=sources)
+        stats = gram_stats(X, y, sources=sources) if cached is None else cached.stats()
     flat = np.flatnonzero(stats.std == 0)
     if flat.size:
         names = [stats.feature_names[j] for j in flat[:5]]
@@ -357,7 +307,7 @@ def glm_map(
     fit_intercept: bool = True,
     tol: float = 1e-8,
     max_iter: int = 100,
-    progress: bool = False,
+    progress: bool | Callable[[int, float], None] = False,
     cache: bool | str = "auto",
 ) -> GLMMapResult:
     """Exact penalized MAP of a logistic / Poisson regression on Dask data.
@@ -374,21 +324,28 @@ def glm_map(
         ``prior.penalty(1, n, loss_scale=1)`` (``Laplace(0, b)`` is ``L1(1 / (n b))``), so the
         result is that prior's exact MAP, as :func:`shrinkage.find_map` computes in memory.
     stats : GramStats, optional
-        From :func:`~shrinkage.outofcore.gram_stats` (one more pass when not given).
+        From :func:`~shrinkage.outofcore.gram_stats`. When not given, ``glm_map`` computes
+        them itself, with the cache (``cache`` below) from the cached partitions: the files
+        are then read once in all. Given, they cost a pass of their own before the fit.
     sources : sequence of str, optional
         The file of each partition, named in errors.
     groups : sequence of int, optional
         Group label per feature, for a group prior.
     fit_intercept, tol, max_iter
         As :func:`shrinkage.solvers.irls.irls` (``tol`` on the largest KKT violation).
-    progress : bool
-        Print one line per Newton step to stderr.
+    progress : bool or callable
+        Print one line per Newton step to stderr; a callable is called as
+        ``progress(step, kkt_violation)`` after each step instead.
     cache : {"auto", True, False}
         Keep the parsed partitions (float64 ``X`` and ``y``, ``8 n (p + 1)`` bytes in all) in
-        the workers' memory for the Newton passes, so that only the first reads the files.
-        ``"auto"`` does so when a ``distributed.Client`` is active and the data take at most
-        half its workers' total memory limit; ``True`` insists (needs a client); ``False``
-        re-reads the files at every pass. Nothing is ever loaded on the client.
+        the workers' memory (:class:`~shrinkage.outofcore.cache.PartitionCache`): they are
+        parsed first, then the statistics (if not given) and every Newton pass run on them,
+        so the files are read once. ``"auto"`` does so when a ``distributed.Client`` is active
+        and the data take at most half its workers' total memory limit (with ``stats`` given:
+        ``8 n (p + 1)`` bytes; without: the first partitions' size, one per worker, times the
+        number of partitions); ``True`` insists (needs a client); ``False`` re-reads the files
+        at every pass. Nothing is ever loaded on the client. The result is the same to the
+        bit either way (the same arrays through the same arithmetic and reduction trees).
 
     Returns
     -------
@@ -400,11 +357,17 @@ def glm_map(
         A constant column (no standardization), a partition with NaN / inf / non-numeric
         values or a response outside the family's support (naming the partition).
     """
-    datafit, stats, penalty = prepare(X, y, family, penalty, stats, sources, groups,
-                                      fit_intercept, "glm_map")  # fmt: skip
+    _require_dask(X, y, "glm_map")
+    datafit = _datafit(family)
+    if stats is None:  # the statistics from the cached partitions: the files read once
+        cached = cache_for(cache, X, y, datafit, sources)
+    else:
+        cached = PartitionCache(X, y, datafit, sources) if use_cache(cache, stats) else None
+    datafit, stats, penalty = prepare(X, y, datafit, penalty, stats, sources, groups,
+                                      fit_intercept, "glm_map", cached)  # fmt: skip
     first, c0 = _start_pass(stats, datafit, fit_intercept)
     res = irls(
-        glm_pass(X, y, datafit, stats, sources=sources, cache=use_cache(cache, stats)),
+        glm_pass(X, y, datafit, stats, sources=sources, cache=False if cached is None else cached),
         datafit,
         penalty,
         stats.n_features,
@@ -412,10 +375,12 @@ def glm_map(
         tol=tol,
         max_iter=max_iter,
         intercept_init=c0,
-        callback=_progress if progress else None,
+        callback=progress if callable(progress) else (_progress if progress else None),
         first=first,
     )
-    return map_result(res, stats)
+    out = map_result(res, stats)
+    out.cached = cached is not None
+    return out
 
 
 def map_result(res: IRLSResult, stats: GramStats) -> GLMMapResult:

@@ -143,14 +143,21 @@ def _check_finite(Z: np.ndarray, names: list[str], where: str) -> None:
         )
 
 
+#: rows centred at a time into one small buffer of ours, reused across the partition: a
+#: partition-sized buffer would be a fresh ``mmap`` per task in a Dask worker (whose allocator
+#: hands large blocks back to the system at once), paying a page fault per 4 kB written
+#: (measured: docs/big-data.md, "Scale benchmark")
+CHUNK_ROWS = 8192
+
+
 def _partition_stats(xb, yb, k, source, spec, names):
     """``(n_k, m_k, M_k)`` of one partition's augmented rows ``[x, y]``.
 
     The partition's data are read once for the means (a view of the frame's float block when
-    it is all float64, no copy), then written once, centred, into one Fortran buffer of ours
-    holding ``[x - m_x, y - m_y]``, whose co-moments are one symmetric rank-k BLAS update.
-    Non-finite values show up in the means (NaN and inf propagate); only then is the partition
-    scanned value by value to name the first one.
+    it is all float64, no copy), then ``CHUNK_ROWS`` rows at a time centred into one Fortran
+    buffer of ours holding ``[x - m_x, y - m_y]``, whose co-moments are added by a symmetric
+    rank-k BLAS update. Non-finite values show up in the means (NaN and inf propagate); only
+    then is the partition scanned value by value to name the first one.
     """
     where = _where(k, source)
     X = _as_block(xb, spec, where, "X")
@@ -169,14 +176,26 @@ def _partition_stats(xb, yb, k, source, spec, names):
     m[:p] = X.mean(axis=0)
     if y is not None:
         m[p] = y.mean()
-    Z = np.empty((n, q), order="F")
-    np.subtract(X, m[:p], out=Z[:, :p])
-    if y is not None:
-        np.subtract(y, m[p], out=Z[:, p])
-    M = Z.T @ Z
+    M = _centred_comoments(X, y, m)
     if not (np.isfinite(m).all() and np.isfinite(M).all()):
         _refuse_non_finite(X, y, names, where)
     return n, m, M
+
+
+def _centred_comoments(X: np.ndarray, y: np.ndarray | None, m: np.ndarray) -> np.ndarray:
+    """``sum_i (z_i - m)(z_i - m)'`` of the rows ``z_i = [x_i, y_i]``, by row chunks."""
+    n, p = X.shape
+    q = m.shape[0]
+    Z = np.empty((min(n, CHUNK_ROWS), q), order="F")
+    M = np.zeros((q, q))
+    for start in range(0, n, CHUNK_ROWS):
+        Zb = Z[: min(CHUNK_ROWS, n - start)]
+        rows = slice(start, start + Zb.shape[0])
+        np.subtract(X[rows], m[:p], out=Zb[:, :p])
+        if y is not None:
+            np.subtract(y[rows], m[p], out=Zb[:, p])
+        M += Zb.T @ Zb
+    return M
 
 
 def _refuse_non_finite(X: np.ndarray, y: np.ndarray | None, names: list[str], where: str):
@@ -321,12 +340,17 @@ def gram_stats(X: Any, y: Any = None, *, sources: Sequence[str] | None = None) -
         )
         for k, xb in enumerate(xs)
     ]
-    n, m, M = compute(_tree(parts))[0]
+    return summaries_to_stats(compute(_tree(parts))[0], names, y is not None)
+
+
+def summaries_to_stats(summary, names: list[str], has_y: bool) -> GramStats:
+    """The :class:`GramStats` of the merged ``(n, m, M)`` of the augmented rows ``[x, y]``
+    (``[x]`` when not ``has_y``)."""
+    n, m, M = summary
     if n == 0:
         raise ValueError("X has no rows")
     p = len(names)
     var = np.diag(M) / n
-    has_y = y is not None
     return GramStats(
         n=int(n),
         mean=m[:p].copy(),

@@ -77,6 +77,7 @@ the pointwise log-likelihood needs the rows (not computed).
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import os
 
@@ -106,7 +107,7 @@ from shrinkage.inference.gibbs.r2d2 import R2D2Updates
 from shrinkage.inference.gibbs.sigma import Intercept, Sigma
 from shrinkage.inference.linear_gaussian import LinearGaussian
 
-__all__ = ["UPDATES", "gibbs_sample"]
+__all__ = ["UPDATES", "default_runner", "gibbs_sample"]
 
 #: update sets by name: the ``prior`` argument of :func:`gibbs_sample`, and the
 #: ``gibbs_updates`` attribute of the :mod:`shrinkage.priors` classes
@@ -194,7 +195,10 @@ def gibbs_sample(
         Flat prior (any ``X``), no intercept, or ``Normal(mean, sd)`` (these two need centred
         columns of ``X``).
     n_jobs : int, optional
-        Worker processes for the chains (default ``min(chains, cpu_count)``); 1 runs in-process.
+        Worker processes for the chains; 1 runs them one after the other in this process.
+        Default: :func:`default_runner` (out of core: the Dask workers when a
+        ``distributed.Client`` is active). The draws do not depend on it (one seed stream per
+        chain, one BLAS thread each).
     progressbar : bool
         Show a tqdm bar per chain (in-process runs only).
     method : {"auto", "rue", "bhattacharya"}
@@ -241,15 +245,56 @@ def gibbs_sample(
     _check_intercept(intercept, X)
     seeds = np.random.SeedSequence(random_seed).spawn(chains)
     args = (X, y, spec, draws, tune, thin, noise, intercept, method, log_likelihood)
-    n_jobs = min(chains, os.cpu_count() or 1) if n_jobs is None else n_jobs
+    backend = None
+    if n_jobs is None:
+        backend, n_jobs = default_runner(hasattr(X, "xtx"), chains, tune + draws * thin, p)
     if n_jobs == 1 or chains == 1:
         results = [_run_chain_1thread(*args, s, progressbar) for s in seeds]
     else:
-        from joblib import Parallel, delayed
+        from joblib import Parallel, delayed, parallel_config
 
         jobs = (delayed(_run_chain_1thread)(*args, s, False) for s in seeds)
-        results = Parallel(n_jobs=n_jobs)(jobs)
+        # no backend: joblib's default (loky processes)
+        with parallel_config(backend=backend) if backend else contextlib.nullcontext():
+            results = Parallel(n_jobs=n_jobs)(jobs)
     return {k: np.stack([r[k] for r in results]) for k in results[0]}
+
+
+#: seconds of one sweep from the statistics (out of core), per ``max(1, p / 100)``: measured
+#: 0.3-1.7 ms for p = 20-200 and 0.8-0.9 ms at p = 50 in benchmarks/scale.py (docs/big-data.md)
+SWEEP_SECONDS_OUT_OF_CORE = 1e-3
+
+#: a run estimated to take at most this long in one process keeps its chains there: starting a
+#: worker process (a fresh interpreter importing numpy, scipy, numba and loading the compiled
+#: kernels) took 1-4 s of a 2-core machine's CPU, more the busier it is (docs/big-data.md)
+IN_PROCESS_SECONDS = 5.0
+
+
+def default_runner(out_of_core: bool, chains: int, sweeps: int, p: int) -> tuple[str | None, int]:
+    """Where ``chains`` chains of ``sweeps`` sweeps run by default: ``(joblib backend, jobs)``.
+
+    Out of core, with a ``distributed.Client`` active, the chains are tasks on its workers
+    (``("dask", chains)``): processes already running, next to the data's statistics, so no
+    process is started. Otherwise ``(None, min(chains, cpu_count))`` (joblib's processes),
+    except out of core when the whole run is estimated at most ``IN_PROCESS_SECONDS`` in one
+    process, ``chains * sweeps * SWEEP_SECONDS_OUT_OF_CORE * max(1, p / 100)``: then
+    ``(None, 1)``, the chains one after the other here. From the statistics a sweep costs
+    ``O(p^3)`` whatever ``n``, so the estimate holds; with rows it depends on ``n`` and the
+    chains always get their processes. The draws never depend on the choice.
+    """
+    if out_of_core and chains > 1 and _cluster_active():
+        return "dask", chains
+    cores = min(chains, os.cpu_count() or 1)
+    if not out_of_core:
+        return None, cores
+    seconds = chains * sweeps * SWEEP_SECONDS_OUT_OF_CORE * max(1.0, p / 100)
+    return None, 1 if seconds <= IN_PROCESS_SECONDS else cores
+
+
+def _cluster_active() -> bool:
+    from shrinkage.outofcore.cache import _active_client
+
+    return _active_client() is not None
 
 
 def resolve_thin(prior: str, thin: int | None) -> int:
