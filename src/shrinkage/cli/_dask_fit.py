@@ -156,8 +156,8 @@ Solver: {s.n_iter} Newton steps, {s.n_passes} passes over the data, largest KKT 
 
 
 def _fit_map(args, X, y, family, prior, groups, sources, files, output, error) -> str:
-    from shrinkage.outofcore import gram_stats
     from shrinkage.outofcore.glm import glm_map
+    from shrinkage.outofcore.stats import feature_names
 
     probe = {"groups": np.zeros(1, dtype=np.int64)} if prior.penalty_name == "GroupLasso" else {}
     if prior.penalty_name is None or prior.penalty_alpha(1.0, 1, loss_scale=1.0, **probe) is None:
@@ -168,13 +168,10 @@ def _fit_map(args, X, y, family, prior, groups, sources, files, output, error) -
             "sampled out of core"
         )
     start = time.perf_counter()
-    stats = gram_stats(X, y, sources=sources)
-    codes = (
-        _group_codes(stats.feature_names, groups) if prior.penalty_name == "GroupLasso" else None
-    )
-    print(f"fitting the exact MAP ({family.name}, {prior!r}) on {stats.n} rows", flush=True)
-    res = glm_map(X, y, family.name, prior, stats=stats, sources=sources, groups=codes,
-                  progress=True)  # fmt: skip
+    codes = _group_codes(feature_names(X), groups) if prior.penalty_name == "GroupLasso" else None
+    print(f"fitting the exact MAP ({family.name}, {prior!r})", flush=True)
+    # no statistics passed: glm_map computes them from its cache of the parsed files (one read)
+    res = glm_map(X, y, family.name, prior, sources=sources, groups=codes, progress=True)
     _write_map(output.staging, args, res, files, family.name, time.perf_counter() - start)
     return (output.staging / "report.md").read_text(encoding="utf-8")
 

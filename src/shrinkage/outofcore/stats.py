@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["GramStats", "gram_stats", "is_dask"]
+__all__ = ["GramStats", "feature_names", "gram_stats", "is_dask"]
 
 
 def is_dask(obj: Any) -> bool:
@@ -249,6 +249,15 @@ def _frame_spec(X) -> tuple[list[tuple[str, list | None]], list[str]]:
             spec.append((col, None))
             features.append(name)
     return spec, features
+
+
+def feature_names(X) -> list[str]:
+    """The feature names a statistics pass over the Dask ``X`` gives (a frame's categorical
+    columns expanded with their known categories; ``x0, x1, ...`` for an array), read from
+    the metadata: no pass over the data."""
+    if hasattr(X, "columns"):
+        return _frame_spec(X)[1]
+    return [f"x{j}" for j in range(X.shape[1])]
 
 
 def _blocks(X, y):
