@@ -86,18 +86,32 @@ def prostate_frame():
     return X.assign(lpsa=y)
 
 
+DASK_WORKERS = 2
+
+
 @pytest.fixture(scope="session")
-def dask_client():
-    """A real two-process Dask cluster for the out-of-core tests, closed at session end."""
+def _dask_session_client():
     from distributed import Client, LocalCluster
 
     cluster = LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=DASK_WORKERS, threads_per_worker=1, processes=True, dashboard_address=None
     )
     client = Client(cluster)
     yield client
     client.close()
     cluster.close()
+
+
+@pytest.fixture
+def dask_client(_dask_session_client):
+    """A real two-process Dask cluster for the out-of-core tests, closed at session end.
+
+    After each test the cluster has its two workers again: a test that kills one leaves the
+    nanny restarting it, and the next test would otherwise see one worker (the cache's
+    ``"auto"`` rule parses one partition per worker).
+    """
+    yield _dask_session_client
+    _dask_session_client.wait_for_workers(DASK_WORKERS, timeout=120)
 
 
 @pytest.fixture(autouse=True)
