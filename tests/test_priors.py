@@ -417,10 +417,10 @@ GIBBS = [
             "slab_sigma_scaled": False,
         },
     ),
-    (  # Zhang et al.'s concentration a / p: a = 0.5 x 2 = 1 = 4 x 0.25
+    (  # the Beta shapes of R^2: a = b = 0.5 x 2 = 1
         P.R2D2(concentration=0.25),
         "r2d2",
-        {"concentration": 0.25, "b": 1.0},
+        {"concentration": 0.25, "a": 1.0, "b": 1.0},
     ),
 ]
 
