@@ -230,11 +230,6 @@ def gibbs_sample(
         raise ValueError(f"need at least 3 rows; got {n}")
     params, labels = _check_prior(prior, p, groups, prior_params)
     spec = UPDATES[prior](p, labels, params)
-    if hasattr(X, "xtx") and not spec.out_of_core:
-        raise ValueError(
-            f"the {prior!r} Gibbs updates read the rows of X: not available out of core; "
-            "use NUTS (sampler='auto')"
-        )
     thin = resolve_thin(prior, thin)
     tune = resolve_tune(prior, tune)
     for name, value in (("draws", draws), ("tune", tune), ("chains", chains), ("thin", thin)):

@@ -68,7 +68,6 @@ class Updates:
     default_thin = 1  # sweeps per kept draw when the caller does not say
     default_tune = 1000  # discarded warm-up sweeps when the caller does not say
     auto = True  # whether sampler="auto" may pick this set (prefer_gibbs)
-    out_of_core = True  # whether it runs from X'X, X'y, y'y alone (no rows)
 
     def __init__(self, p: int, groups: np.ndarray | None, params: dict) -> None:
         self.p, self.groups = p, groups

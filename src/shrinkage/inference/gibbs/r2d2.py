@@ -48,9 +48,9 @@ _G_INSIDE = R2D2_G_MIN * (1.0 + 1e-9)
 class R2D2Updates(HorseshoeUpdates):
     """R2D2 prior: state ``tau = sigma t`` and ``lam = sqrt(g)`` (module docstring).
 
-    Records ``r2 = W / (1 + W)``, ``phi = g / T`` and ``phi_g = g`` (the model's normalized
-    gammas: ``(t, g)`` and ``(r2, phi_g)`` are one-to-one, so these are draws of the model's
-    free variables). Burn-in and thinning are the horseshoe's (``default_tune``,
+    Records ``r2 = W / (1 + W)``, ``phi = g / T`` and ``phi_g = g`` (the gammas the model
+    normalizes into ``phi``: ``(t, g)`` and ``(r2, phi_g)`` are one-to-one, so these are
+    draws of the model's free variables). Burn-in and thinning are the horseshoe's (``default_tune``,
     ``default_thin``); docs/sampling.md has their check on benchmark cases (a) and (b).
     """
 

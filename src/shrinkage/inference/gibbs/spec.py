@@ -92,7 +92,7 @@ def model_variables(res: dict[str, np.ndarray], args: dict[str, Any], spec: Mode
     if "lasso_lambda" in res:
         out["lasso_lambda"] = res["lasso_lambda"]
         out["lasso_lambda2"] = res["lasso_lambda"] ** 2
-    if "r2" in res:  # R2D2: tau = sigma sqrt(W), lam = sqrt(phi); phi_g the normalized gammas
+    if "r2" in res:  # R2D2: tau = sigma sqrt(W), lam = sqrt(phi); phi_g the gammas phi normalizes
         tau = res["sigma"] * np.sqrt(res["r2"] / (1.0 - res["r2"]))
         out["r2"], out["phi"], out["tau"], out["lam"] = (
             res["r2"],
@@ -131,8 +131,7 @@ def prefer_gibbs(spec: ModelSpec) -> bool:
     Gaussian family, a prior with Gibbs updates that ``sampler="auto"`` may pick (the update
     set's ``auto``; not the group lasso, which was not measured), and
 
-    * out-of-core data (a :class:`~shrinkage.outofcore.GramDesign`): whenever the update set
-      runs without rows (its ``out_of_core``; every set but the group lasso's). The Gibbs
+    * out-of-core data (a :class:`~shrinkage.outofcore.GramDesign`): always. Every Gibbs
       update then runs from ``X'X``, ``X'y``, ``y'y`` (O(p^3) per sweep, seconds at
       ``p = 50``), while NUTS on the sufficient statistics spends minutes compiling and
       sampling, also independent of ``n``;
@@ -155,7 +154,7 @@ def prefer_gibbs(spec: ModelSpec) -> bool:
     if not UPDATES[prior.gibbs_updates].auto:  # the group lasso (not measured)
         return False
     if getattr(design, "out_of_core", False):
-        return UPDATES[prior.gibbs_updates].out_of_core
+        return True
     p, n = design.n_features, design.n_obs
     if prior.local_scales is not None and prior.has_tau:
         return p > n
