@@ -270,7 +270,9 @@ def test_r2d2_gibbs_runs_at_tiny_concentrations():
                        prior_params=params, n_jobs=1)  # fmt: skip
     assert np.all(np.isfinite(res["beta"])) and np.all(np.isfinite(res["r2"]))
     assert res["phi_g"].min() >= R2D2_G_MIN
-    assert (res["phi_g"] < 1e-200).mean() > 0.1  # the truncated region is really visited
+    # the region near the truncation is really visited: a priori P(g < 1e-200) =
+    # ~(1e-200)^0.002 = 0.40 under Gamma(0.002), and the 498 null coefficients follow the prior
+    assert (res["phi_g"] < 1e-200).mean() > 0.1
 
 
 def _r2d2_state_logp(t, g, alpha, a, b):
