@@ -21,8 +21,9 @@ Two exact draws of ``beta``:
 Both factorizations also give ``log det M`` and ``Q = y'M^{-1}y`` (by Sylvester and Woodbury
 in the Rue form), which is all the marginal likelihood of the scales needs once ``beta`` and
 ``sigma^2`` are integrated out (Johndrow, Orenstein & Bhattacharya 2020). A :class:`Kernel`
-keeps ``g``-free work (``S X'X S`` or ``X D0 X'``) so the global scale can be re-evaluated at
-the cost of one small Cholesky.
+keeps ``g``-free work (``X D0 X'``; Rue: ``X'X`` and ``S``) so the global scale can be
+re-evaluated at the cost of one small Cholesky (Rue: one compiled call that forms
+``I + g S X'X S``, factors it and solves).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass, field
 
+import numba
 import numpy as np
 from scipy.linalg.blas import dsyrk
 from scipy.linalg.lapack import dpotrf, dpotrs, dtrtrs
@@ -85,9 +87,8 @@ class LinearGaussian:
         Woodbury (:class:`Kernel`); ``g_hint`` is the ``g`` the caller expects to use.
         """
         d0 = np.asarray(d0, dtype=np.float64)
-        if self.use_rue:
-            s = np.sqrt(d0)
-            return Kernel(self, d0, s[:, None] * self.XtX * s[None, :], s * self.Xty)
+        if self.use_rue:  # S X'X S is formed inside each (compiled) factorization
+            return Kernel(self, d0, self.XtX, np.sqrt(d0))
         flat = _flat_columns(g_hint * d0, self.n // 2)
         d0_bulk = d0.copy()
         d0_bulk[flat] = 0.0
@@ -112,7 +113,9 @@ def _flat_columns(gd: np.ndarray, max_count: int) -> np.ndarray:
 
 @dataclass
 class Kernel:
-    """``S X'X S`` (Rue) or ``X D0 X'`` (Bhattacharya, lower triangle only) for fixed ``d0``.
+    """The ``g``-free part of ``M`` for fixed ``d0``: ``X D0 X'`` (Bhattacharya, lower
+    triangle only) or, Rue, ``X'X`` and ``s = sqrt(d0)`` (``S X'X S`` is formed in the compiled
+    factorization, which at small ``p`` costs less than a second pass over it).
 
     ``flat`` (Bhattacharya only): columns ``B`` left out of ``K = X_S D0_S X_S'``, so that
     ``M = M_S + g X_B D0_B X_B'`` with a well-conditioned ``M_S = I + g K``.
@@ -120,12 +123,14 @@ class Kernel:
 
     data: LinearGaussian
     d0: np.ndarray
-    K: np.ndarray
-    b: np.ndarray | None  # S X'y (Rue only)
+    K: np.ndarray  # X D0 X' (Bhattacharya) or X'X (Rue)
+    s: np.ndarray | None  # sqrt(d0) (Rue only)
     flat: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.intp))
 
     def factor(self, g: float = 1.0) -> Factor:
         """Cholesky of ``I + g K`` with ``log det M`` and ``Q = y'M^{-1}y``."""
+        if self.data.use_rue:
+            return self._rue_factor(g)
         m = g * self.K
         m.flat[:: m.shape[0] + 1] += 1.0
         L, info = dpotrf(m, lower=1, clean=1, overwrite_a=1)  # raw LAPACK: tiny matrices
@@ -138,16 +143,50 @@ class Kernel:
                 "noise prior (sigma_prior='halfnormal'), which keeps sigma away from 0"
             )
         logdet = 2.0 * float(np.sum(np.log(np.diag(L))))
-        if self.data.use_rue:
-            h = dtrtrs(L, np.sqrt(g) * self.b, lower=1)[0]
-            quad = self.data.yty - float(h @ h)
-        else:
-            h = dtrtrs(L, self.data.y, lower=1)[0]
-            quad = float(h @ h)
+        h = dtrtrs(L, self.data.y, lower=1)[0]
         if self.flat.size:
             return FlatFactor.build(self, g, L, h, logdet)
+        return Factor(self, g, L, h, logdet, max(float(h @ h), 1e-300))
+
+    def _rue_factor(self, g: float) -> Factor:
+        """``B = I + g S X'X S = L L'``, ``h = L^{-1} sqrt(g) S X'y``, ``log det M = log det B``
+        (Sylvester) and ``Q = y'y - h'h`` (Woodbury), in one compiled call."""
+        try:
+            L, h, logdet, quad = _rue_cholesky(self.K, self.s, self.data.Xty, self.data.yty, g)
+        except np.linalg.LinAlgError:
+            raise np.linalg.LinAlgError(
+                f"I + g S X'X S is not numerically positive definite (largest prior variance "
+                f"ratio {g * float(np.max(self.d0)):.3g})"
+            ) from None
         # Q >= 0 mathematically; rounding can make the Woodbury difference slightly negative
         return Factor(self, g, L, h, logdet, max(quad, 1e-300))
+
+
+@numba.njit(cache=True)
+def _rue_cholesky(G, s, r, yty, g):
+    """``(L, h, log det B, yty - h'h)`` of ``B = I + g S G S``, ``h = L^{-1} sqrt(g) S r``.
+
+    One call per evaluation of the global scales' marginal: at ``p ~ 50`` the Python-level
+    work around LAPACK (forming ``B``, the solve, the log-determinant) cost more than the
+    Cholesky itself (docs/sampling.md).
+    """
+    p = s.size
+    B = np.empty((p, p))
+    for i in range(p):
+        for j in range(p):
+            B[i, j] = g * (s[i] * G[i, j] * s[j])
+        B[i, i] += 1.0
+    L = np.linalg.cholesky(B)
+    sg = np.sqrt(g)
+    h = np.empty(p)
+    logdet = 0.0
+    for i in range(p):
+        logdet += np.log(L[i, i])
+        acc = sg * s[i] * r[i]
+        for k in range(i):
+            acc -= L[i, k] * h[k]
+        h[i] = acc / L[i, i]
+    return L, h, 2.0 * logdet, yty - h @ h
 
 
 @dataclass
