@@ -329,7 +329,11 @@ class HorseshoeUpdates(Updates):
         def logp(w):
             return sig.log_conditional_x(w, rss) + self.log_scale_prior(np.exp(w)), None
 
-        w, _, _ = slice_sample(logp, np.log(sig.sigma2), 1.0, rng)
+        # log-concave, with curvature >= N/2 at the likelihood's mode (the prior terms only
+        # add to it): a width of ~3 sd, sqrt(2/N) each, not 1, saves ~12 of ~16 evaluations
+        # at N ~ 1e7, where the fixed width shrank by halves onto a sd of ~3e-4
+        width = min(1.0, 3.0 * np.sqrt(2.0 / sig.n_rows))
+        w, _, _ = slice_sample(logp, np.log(sig.sigma2), width, rng)
         sig.sigma2 = float(np.exp(w))
 
     def interweave_tau(self, scale, rng):
