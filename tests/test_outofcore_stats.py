@@ -122,3 +122,25 @@ def test_partitions_longer_than_a_chunk(dask_client):
     X[CHUNK_ROWS + 7, 1] = np.nan
     with pytest.raises(ValueError, match=rf"partition 0 .*'x1' at row {CHUNK_ROWS + 7}\b"):
         gram_stats(da.from_array(X, chunks=(chunks, 5)), da.from_array(y, chunks=chunks))
+
+
+def test_rows_sorted_along_a_trend_are_centred_again(monkeypatch):
+    """A first chunk whose mean is over a sd off the partition's (rows sorted along a trend)
+    sends the partition through a second centring at its mean (the shortcut's precision loss
+    ``1 + n d^2 / M_jj`` is then above 2); random rows take one read. numpy's statistics
+    either way."""
+    from shrinkage.outofcore import stats
+
+    reads = []
+    shifted = stats._shifted_comoments
+    monkeypatch.setattr(stats, "_shifted_comoments", lambda *a: reads.append(1) or shifted(*a))
+    X, y = _data(n=3 * stats.CHUNK_ROWS)
+    order = np.argsort(X[:, 3])
+    for rows, expected_reads in ((slice(None), 1), (order, 2)):
+        Xs, ys = X[rows], y[rows]
+        reads.clear()
+        m, M = stats._centred_comoments(Xs, ys)
+        assert len(reads) == expected_reads
+        Z = np.column_stack([Xs, ys])
+        Zc = Z - Z.mean(0)
+        assert _rel(m, Z.mean(0)) < REL and _rel(M, Zc.T @ Zc) < REL

@@ -153,11 +153,11 @@ CHUNK_ROWS = 8192
 def _partition_stats(xb, yb, k, source, spec, names):
     """``(n_k, m_k, M_k)`` of one partition's augmented rows ``[x, y]``.
 
-    The partition's data are read once for the means (a view of the frame's float block when
-    it is all float64, no copy), then ``CHUNK_ROWS`` rows at a time centred into one Fortran
-    buffer of ours holding ``[x - m_x, y - m_y]``, whose co-moments are added by a symmetric
-    rank-k BLAS update. Non-finite values show up in the means (NaN and inf propagate); only
-    then is the partition scanned value by value to name the first one.
+    The partition's data (a view of the frame's float block when it is all float64, no copy)
+    are read once: ``CHUNK_ROWS`` rows at a time are centred into one Fortran buffer of ours
+    (:func:`_centred_comoments`), whose co-moments are added by a symmetric rank-k BLAS
+    update. Non-finite values show up in the result (NaN and inf propagate); only then is the
+    partition scanned value by value to name the first one.
     """
     where = _where(k, source)
     X = _as_block(xb, spec, where, "X")
@@ -172,30 +172,56 @@ def _partition_stats(xb, yb, k, source, spec, names):
     q = p + (y is not None)
     if n == 0:
         return 0, np.zeros(q), np.zeros((q, q))
-    m = np.empty(q)
-    m[:p] = X.mean(axis=0)
-    if y is not None:
-        m[p] = y.mean()
-    M = _centred_comoments(X, y, m)
+    m, M = _centred_comoments(X, y)
     if not (np.isfinite(m).all() and np.isfinite(M).all()):
         _refuse_non_finite(X, y, names, where)
     return n, m, M
 
 
-def _centred_comoments(X: np.ndarray, y: np.ndarray | None, m: np.ndarray) -> np.ndarray:
-    """``sum_i (z_i - m)(z_i - m)'`` of the rows ``z_i = [x_i, y_i]``, by row chunks."""
+def _centred_comoments(X: np.ndarray, y: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """Mean ``m`` and ``sum_i (z_i - m)(z_i - m)'`` of the rows ``z_i = [x_i, y_i]``.
+
+    One read: the rows are centred chunk by chunk at ``c``, the first chunk's mean, giving
+    ``S = sum (z - c)(z - c)'`` and ``s = sum (z - c)``; then ``m = c + d``, ``d = s / n``, and
+    ``M = S - n d d'``. That subtraction loses at most a factor ``1 + n d_j^2 / M_jj`` of
+    precision, 2 when every ``|d_j|`` is within a standard deviation (a first chunk of 8,192
+    rows is, unless the rows are sorted along a trend); otherwise the partition is centred
+    again at ``m`` itself (a second read), so the co-moments are always of centred data.
+    """
     n, p = X.shape
-    q = m.shape[0]
-    Z = np.empty((min(n, CHUNK_ROWS), q), order="F")
-    M = np.zeros((q, q))
+    q = p + (y is not None)
+    first = slice(0, min(n, CHUNK_ROWS))
+    c = np.empty(q)
+    c[:p] = X[first].mean(axis=0)
+    if y is not None:
+        c[p] = y[first].mean()
+    M, s = _shifted_comoments(X, y, c)
+    d = s / n
+    if np.any(2.0 * n * d**2 > np.diag(M)):  # n d^2 > M_jj: the first chunk's mean is far off
+        M, s = _shifted_comoments(X, y, c + d)
+        return c + d + s / n, M - np.outer(s, s) / n
+    return c + d, M - n * np.outer(d, d)
+
+
+def _shifted_comoments(X, y, c) -> tuple[np.ndarray, np.ndarray]:
+    """``(sum (z - c)(z - c)', sum (z - c))`` over the rows, ``CHUNK_ROWS`` at a time.
+
+    The buffer's last column holds ones, so the one rank-k update per chunk also gives the
+    sums (cheaper than a separate pass over the buffer).
+    """
+    n, p = X.shape
+    q = c.shape[0]
+    Z = np.empty((min(n, CHUNK_ROWS), q + 1), order="F")
+    Z[:, q] = 1.0
+    A = np.zeros((q + 1, q + 1))
     for start in range(0, n, CHUNK_ROWS):
         Zb = Z[: min(CHUNK_ROWS, n - start)]
         rows = slice(start, start + Zb.shape[0])
-        np.subtract(X[rows], m[:p], out=Zb[:, :p])
+        np.subtract(X[rows], c[:p], out=Zb[:, :p])
         if y is not None:
-            np.subtract(y[rows], m[p], out=Zb[:, p])
-        M += Zb.T @ Zb
-    return M
+            np.subtract(y[rows], c[p], out=Zb[:, p])
+        A += Zb.T @ Zb
+    return A[:q, :q], A[:q, q].copy()
 
 
 def _refuse_non_finite(X: np.ndarray, y: np.ndarray | None, names: list[str], where: str):
