@@ -271,8 +271,9 @@ def _run_on_cluster(args: tuple, seeds: list) -> list[dict[str, np.ndarray]]:
     return client.gather(futures)
 
 
-#: seconds of one sweep from the statistics (out of core), per ``max(1, p / 100)``: measured
-#: 0.3-1.7 ms for p = 20-200 and 0.8-0.9 ms at p = 50 in benchmarks/scale.py (docs/big-data.md)
+#: seconds of one sweep from the statistics (out of core), per ``max(1, p / 100)``: an upper
+#: estimate (measured 0.3-1.7 ms for p = 20-200; at p = 50 0.8-0.9 ms, then ~0.5 ms since the
+#: compiled Rue factor and the narrower log sigma^2 slices; docs/big-data.md)
 SWEEP_SECONDS_OUT_OF_CORE = 1e-3
 
 #: a run estimated to take at most this long in one process keeps its chains there: starting a
