@@ -15,8 +15,9 @@ memory), then on a ``distributed.LocalCluster`` (``--workers`` processes, one th
   partitions kept in the workers' memory, then from them the statistics and one pass per
   Newton step (trial points of the line search included; the last gives the certificate).
 
-For each it prints the wall time, the ratio to the floor (the mean of two floor passes, just
-before and just after it: the machine may be shared; aims: <= 1.3 for (i) and (ii),
+Each fit runs ``--repeats`` times (default 3), interleaved with floor passes; for each run it
+prints the wall time, the ratio to the floor (the mean of the two floor passes just before and
+just after it: the machine may be shared), then the median ratio (aims: <= 1.3 for (i) and (ii),
 <= Newton steps + 1 for (iii)), and the peak resident memory of the client and of each worker
 during that fit (``VmHWM``, reset before each fit through ``/proc/self/clear_refs``; aim: client
 < 1 GB). Timed is the fit itself: the package and PyMC are imported before, in the client and
@@ -233,28 +234,42 @@ def _load() -> str:
     return f"{os.getloadavg()[0]:.1f}"
 
 
-def _run(client, name, fn, X, rows, aim, describe=None):
-    # the machine is shared and one pass varies by +-15% from one run to the next (page cache,
-    # allocator): the floor is the mean of two passes bracketing the fit, both printed
-    before = measure(client, "floor", lambda: floor_pass(X))["wall"]
-    try:
-        r = measure(client, name, fn)
-    except (ImportError, NotImplementedError, ValueError, TypeError) as err:
-        print(f"{name}: not run: {type(err).__name__}: {err}", flush=True)
-        return
-    after = measure(client, "floor", lambda: floor_pass(X))["wall"]
-    floor = 0.5 * (before + after)
-    out = r["out"]
-    note = describe(out) if describe else out[1] if isinstance(out, tuple) else out
-    if callable(aim):
-        aim = aim(out)
-    workers = ", ".join(f"{w:.0f}" for w in r["workers"])
-    rows.append(
-        f"{name:<22} {r['wall']:7.1f} s  floor {floor:5.1f} s ({before:.1f}, {after:.1f})  ratio "
-        f"{r['wall'] / floor:5.2f} (aim <= {aim})  "
-        f"client {r['client']:6.0f} MB  workers [{workers}] MB  load {_load()}  {note}"
-    )
-    print(rows[-1], flush=True)
+def _run(client, name, fn, X, rows, aim, repeats, describe=None):
+    """``repeats`` fits interleaved with bare floor passes (floor, fit, floor, fit, ..., floor).
+
+    The machine is shared and one pass varies by +-15% or more between runs (page cache,
+    allocator, the host): each fit's ratio is to the mean of the two floor passes around it,
+    and the median of the fits' ratios is printed after them.
+    """
+    floors = [measure(client, "floor", lambda: floor_pass(X))["wall"]]
+    ratios = []
+    for _ in range(repeats):
+        try:
+            r = measure(client, name, fn)
+        except (ImportError, NotImplementedError, ValueError, TypeError) as err:
+            print(f"{name}: not run: {type(err).__name__}: {err}", flush=True)
+            return
+        floors.append(measure(client, "floor", lambda: floor_pass(X))["wall"])
+        floor = 0.5 * (floors[-2] + floors[-1])
+        ratios.append(r["wall"] / floor)
+        out = r["out"]
+        note = describe(out) if describe else out[1] if isinstance(out, tuple) else out
+        if callable(aim):
+            aim = aim(out)
+        workers = ", ".join(f"{w:.0f}" for w in r["workers"])
+        rows.append(
+            f"{name:<22} {r['wall']:7.1f} s  floor {floor:5.1f} s ({floors[-2]:.1f}, "
+            f"{floors[-1]:.1f})  ratio {ratios[-1]:5.2f} (aim <= {aim})  client "
+            f"{r['client']:6.0f} MB  workers [{workers}] MB  load {_load()}  {note}"
+        )
+        print(rows[-1], flush=True)
+    if repeats > 1:
+        listed = ", ".join(f"{v:.2f}" for v in ratios)
+        rows.append(
+            f"{name:<22} median ratio {np.median(ratios):.2f} (aim <= {aim}) of {repeats} "
+            f"interleaved fits: {listed}"
+        )
+        print(rows[-1], flush=True)
 
 
 def main() -> None:
@@ -267,6 +282,7 @@ def main() -> None:
     ap.add_argument("--draws", type=int, default=500)
     ap.add_argument("--tune", type=int, default=None, help="default: the sampler's")
     ap.add_argument("--fits", nargs="+", default=["i", "ii", "iii"])
+    ap.add_argument("--repeats", type=int, default=3, help="fits of each kind, interleaved")
     ap.add_argument("--sampler", default="auto", help="sampler of (i) (auto: Gibbs out of core)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--glm-cache", choices=["auto", "on", "off"], default="auto",
@@ -297,13 +313,15 @@ def main() -> None:
         ]
         print(rows[0], flush=True)
         if "ii" in args.fits:
-            _run(client, "(ii) lasso path", lambda: fit_lasso_path(X, y), X, rows, 1.3)
+            _run(
+                client, "(ii) lasso path", lambda: fit_lasso_path(X, y), X, rows, 1.3, args.repeats
+            )
         if "iii" in args.fits:
             _run(client, "(iii) logistic L1 MAP", lambda: fit_logistic(X, y01, args.glm_cache), X, rows,
-                 lambda out: out[0].n_iter + 1)  # fmt: skip
+                 lambda out: out[0].n_iter + 1, args.repeats)  # fmt: skip
         if "i" in args.fits:  # last: a NUTS compile would raise the client's resident memory
             fit = lambda: fit_horseshoe(X, y, args.draws, args.tune, args.sampler)  # noqa: E731
-            _run(client, "(i) reg. horseshoe", fit, X, rows, 1.3, describe_horseshoe)
+            _run(client, "(i) reg. horseshoe", fit, X, rows, 1.3, args.repeats, describe_horseshoe)
         print(f"\nn = {args.rows:,}, p = {P}, {len(files)} files ({size:.2f} GB), "
               f"{args.workers} workers x 1 thread")  # fmt: skip
         print("\n".join(rows))
