@@ -225,3 +225,28 @@ def test_out_of_core_chains_run_on_the_dask_workers(dask_client):
         np.testing.assert_array_equal(here[key], there[key])
     ran = {str(task["key"]) for task in stream.data}
     assert any("_run_chain" in key or "batch" in key.lower() for key in ran), ran
+
+
+def test_sigma_reaches_its_posterior_within_the_warm_up_at_large_n():
+    """At ``N = 2e7`` rows (2,000 rows repeated 10,000 times: exactly their statistics times
+    10,000) ``log sigma^2`` has a posterior sd of ``sqrt(2/N)`` ~ 3e-4 and the slice steps a
+    width of ~3 sds; a chain started ``e^{+-1}`` off must still reach the posterior within
+    the default warm-up (the stepping-out limit keeps the reach of the unit width; with 20
+    steps of ~1e-3 a chain here is still far off after it, and this test fails)."""
+    import dataclasses
+
+    _, _, X, y = _centred(11, n=2000, p=6)
+    small = _stats(X, y)
+    k = 10_000
+    big = dataclasses.replace(
+        small, n=small.n * k, xtx=small.xtx * k, xty=small.xty * k, yty=small.yty * k
+    )
+    res = gibbs_sample(
+        big, None, "regularized_horseshoe", draws=20, chains=4, random_seed=3, n_jobs=1,
+        intercept="flat", sigma_prior="halfnormal", sigma_scale=float(y.std()),
+    )  # fmt: skip
+    sigma = res["sigma"]
+    centre = float(np.median(sigma))
+    sd = centre / np.sqrt(2.0 * big.n)  # the posterior sd of sigma, ~1.6e-4 here
+    # every kept draw of every chain within 8 posterior sds (a stuck chain is ~1000 off)
+    assert np.all(np.abs(sigma - centre) < 8 * sd), np.abs(sigma - centre).max() / sd

@@ -29,15 +29,19 @@ from shrinkage.inference.gibbs.updates import (
 __all__ = ["GroupHorseshoeUpdates", "HorseshoeUpdates", "RegularizedHorseshoeUpdates"]
 
 
-def _log_variance_width(n_eff: float) -> float:
-    """Slice width on ``log sigma^2`` for a noise likelihood of ``n_eff`` rows: ~3 sd.
+def _log_variance_width(n_eff: float) -> tuple[float, int]:
+    """Slice width on ``log sigma^2`` for a noise likelihood of ``n_eff`` rows (~3 sd) and the
+    stepping-out limit that keeps the reach of width 1 with 20 steps.
 
     ``-n w/2 - b e^{-w}/2`` has curvature ``n/2`` at its mode, a sd of ``sqrt(2/n)``. A
     fixed width of 1 shrank by halves onto a sd of ~3e-4 at ``n ~ 1e7`` (~16 evaluations per
-    step, each a Cholesky in :meth:`HorseshoeUpdates._sigma_step`; ~3 now). The width only
-    sets the cost; the step is exact for any width.
+    step, each a Cholesky in :meth:`HorseshoeUpdates._sigma_step`; ~5 now). Near the mode the
+    interval stops growing after a step or two; from a start far off (the chain's first
+    sweeps) it grows to reach the mode in one step, as the wide interval did. The step is
+    exact for any width.
     """
-    return float(min(1.0, 3.0 * np.sqrt(2.0 / max(n_eff, 1.0))))
+    width = float(min(1.0, 3.0 * np.sqrt(2.0 / max(n_eff, 1.0))))
+    return width, int(np.ceil(20.0 / width))
 
 
 def _log_halfcauchy(x: float, scale: float) -> float:
@@ -185,8 +189,8 @@ class HorseshoeUpdates(Updates):
 
         # ~N/2 curvature less what the signal's covariance absorbs (at most p directions):
         # a width of ~3 sd, as in :meth:`_sigma_given_beta`; 1 when p >= N
-        width = _log_variance_width(sig.n_rows - kern.data.p)
-        x, fac, evals = slice_sample(logp, np.log(sig.sigma2), width, rng)
+        width, steps = _log_variance_width(sig.n_rows - kern.data.p)
+        x, fac, evals = slice_sample(logp, np.log(sig.sigma2), width, rng, steps)
         self.n_evals += evals
         sig.sigma2 = float(np.exp(x))
         return fac
@@ -213,7 +217,8 @@ class HorseshoeUpdates(Updates):
             return lp + self._log_slab_logc2(c20 * np.exp(d), np.exp(w)), None
 
         # Q fixed: the noise likelihood's curvature N/2 at its mode, as in _sigma_given_beta
-        d, _, evals = slice_sample(logp, 0.0, _log_variance_width(sig.n_rows), rng)
+        width, steps = _log_variance_width(sig.n_rows)
+        d, _, evals = slice_sample(logp, 0.0, width, rng, steps)
         self.n_evals += evals
         sig.sigma2 = float(np.exp(w0 + d))
         self.tau = float(tau0 * np.exp(0.5 * d))
@@ -346,7 +351,8 @@ class HorseshoeUpdates(Updates):
 
         # log-concave, with curvature >= N/2 at the likelihood's mode (the prior terms only
         # add to it)
-        w, _, _ = slice_sample(logp, np.log(sig.sigma2), _log_variance_width(sig.n_rows), rng)
+        width, steps = _log_variance_width(sig.n_rows)
+        w, _, _ = slice_sample(logp, np.log(sig.sigma2), width, rng, steps)
         sig.sigma2 = float(np.exp(w))
 
     def interweave_tau(self, scale, rng):
