@@ -297,7 +297,7 @@ def _blocks(X, y):
     else:
         if X.ndim != 2:
             raise ValueError(f"X must be 2-dimensional; got {X.ndim} dimensions")
-        spec, names = None, [f"x{j}" for j in range(X.shape[1])]
+        spec, names = None, feature_names(X)
         X = X.rechunk({1: X.shape[1]}) if not np.isnan(X.shape[1]) else X
         xs = list(X.to_delayed(optimize_graph=False).ravel())
     ys = None
