@@ -198,8 +198,9 @@ def _centred_comoments(X: np.ndarray, y: np.ndarray | None) -> tuple[np.ndarray,
     M, s = _shifted_comoments(X, y, c)
     d = s / n
     if np.any(2.0 * n * d**2 > np.diag(M)):  # n d^2 > M_jj: the first chunk's mean is far off
-        M, s = _shifted_comoments(X, y, c + d)
-        return c + d + s / n, M - np.outer(s, s) / n
+        c = c + d
+        M, s = _shifted_comoments(X, y, c)
+        d = s / n
     return c + d, M - n * np.outer(d, d)
 
 
